@@ -1,0 +1,1 @@
+"""One module per `imbalance-lab` sub-command: ``add_arguments`` and ``run``."""

@@ -1,0 +1,76 @@
+"""Exception types, each carrying structured fields (as papermill's do).
+
+Every error a user can cause names the argument (or config field) and the
+offending value, so the message alone says what to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+class ImbalanceLabError(Exception):
+    """Base class of every error raised on purpose by imbalance-lab."""
+
+
+class InvalidParameterError(ImbalanceLabError, ValueError):
+    """An argument or config field has a value it may not take.
+
+    Fields: ``name`` (argument or dotted config path), ``value``, ``expected``
+    (what would have been accepted).
+    """
+
+    def __init__(self, name: str, value: Any, expected: str):
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{name}={_short_repr(value)} is invalid: {expected}")
+
+
+class UnknownNameError(InvalidParameterError):
+    """A name (scheme, model, data set, metric, ...) that is not registered.
+
+    The message lists the closest registered names.
+    """
+
+    def __init__(self, name: str, value: Any, choices: Iterable[str], kind: str = "name"):
+        self.choices = sorted(choices)
+        close = difflib.get_close_matches(str(value), self.choices, n=5, cutoff=0.5)
+        if close:
+            hint = f"unknown {kind}; did you mean {', '.join(map(repr, close))}?"
+        else:
+            shown = ", ".join(map(repr, self.choices[:20]))
+            more = f" (and {len(self.choices) - 20} more)" if len(self.choices) > 20 else ""
+            hint = f"unknown {kind}; choose one of {shown}{more}"
+        super().__init__(name, value, hint)
+
+
+class ConfigError(InvalidParameterError):
+    """A sweep config is invalid. ``name`` is the dotted path of the field
+    (for example ``schemes[3].alpha``); ``source`` the file it came from."""
+
+    def __init__(self, name: str, value: Any, expected: str, source: str | None = None):
+        self.source = source
+        super().__init__(name, value, expected)
+        if source:
+            self.args = (f"{source}: {self.args[0]}",)
+
+
+class UnitSkipped(ImbalanceLabError):
+    """A unit (or fold) cannot be run as asked and is recorded as skipped.
+
+    Raised, for example, when a model accepts no ``sample_weight`` but the
+    scheme needs weights, or when SMOTE would need more minority rows than a
+    training fold holds. Never run silently in a weakened form instead.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _short_repr(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
