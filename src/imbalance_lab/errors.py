@@ -74,3 +74,18 @@ class UnitSkipped(ImbalanceLabError):
 def _short_repr(value: Any, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class RatioUnreachable(UnitSkipped):
+    """A class ratio cannot be imposed on a data set by subsampling alone with
+    enough rows of every class (for example fewer minority rows than folds).
+
+    Fields: ``ratio`` asked for, ``counts`` {label: rows available},
+    ``needed`` {label: rows the ratio would need}.
+    """
+
+    def __init__(self, ratio: Any, counts: dict, needed: dict, why: str):
+        self.ratio = ratio
+        self.counts = counts
+        self.needed = needed
+        super().__init__(f"ratio {ratio!r} cannot be reached: {why}")

@@ -1,0 +1,1 @@
+"""Sweeps: config, planning, cache keys, executors, the papermill runner and the results store."""
