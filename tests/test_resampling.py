@@ -453,7 +453,12 @@ def test_skip_reason_names_the_parameter_and_the_counts():
 # and the fractional remainder of an 'auto' target is drawn at random.
 
 
-@imblearn_checks([ReplicationSampler(random_state=0)])
+_imblearn_mark = imblearn_checks([ReplicationSampler(random_state=0)])
+# imbalanced-learn hands pytest a generator, which pytest deprecates: make it a list
+_names, _cases = _imblearn_mark.args
+
+
+@pytest.mark.parametrize(_names, list(_cases), **_imblearn_mark.kwargs)
 def test_imblearn_sampler_checks(estimator, check):
     check(estimator)
 
