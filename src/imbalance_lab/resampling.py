@@ -62,7 +62,7 @@ from imbalance_lab.errors import (
     UnitSkipped,
     UnknownNameError,
 )
-from imbalance_lab.weights import _native, check_label_mapping, check_number
+from imbalance_lab.weights import check_label_mapping, check_number, plain_label
 
 __all__ = [
     "SAMPLERS",
@@ -174,7 +174,7 @@ class ReplicationSampler(BaseOverSampler):
         """``{label: rows to add}`` implied by ``factors`` for this ``y``."""
         self._check_factors()
         classes, counts = np.unique(y, return_counts=True)
-        labels = [_native(c) for c in classes]
+        labels = [plain_label(c) for c in classes]
         check_label_mapping(self.factors, labels, name="factors", require_all=False, check_value=_check_factor)
         n_of = dict(zip(labels, counts.tolist(), strict=True))
         return OrderedDict(
@@ -427,7 +427,7 @@ def check_sampler_feasible(sampler, y) -> None:
     name = type(sampler).__name__
     labels = np.asarray(check_target_type(y))
     classes, n = np.unique(labels, return_counts=True)
-    counts = {_native(c): int(k) for c, k in zip(classes, n, strict=True)}
+    counts = {plain_label(c): int(k) for c, k in zip(classes, n, strict=True)}
     if len(counts) < 2:
         raise UnitSkipped(f"{name} needs at least two classes in y; got class counts {counts}")
     if isinstance(sampler, SMOTEENN | SMOTETomek):
@@ -442,7 +442,7 @@ def check_sampler_feasible(sampler, y) -> None:
             return  # factor labels and values are errors of the config, raised by fit_resample
         try:
             strategy = {
-                _native(c): v
+                plain_label(c): v
                 for c, v in check_sampling_strategy(sampler.sampling_strategy, labels, sampling_type).items()
             }
         except ValueError as exc:

@@ -7,23 +7,19 @@ model that copying each of its rows ``k`` times does (see
 
 The overall *scale* of the weights matters as soon as the model is
 regularised: multiplying every weight by ``s`` is the same as dividing the
-penalty strength by ``s``. So every scheme states what it is normalised to:
+penalty strength by ``s``. So every scheme states what it is normalised to
 
-=====================  ==============================================  ===========================
-scheme                 weight of class ``c`` (``n`` rows, ``K`` classes,  normalised so that
-                       ``n_c`` rows of class ``c``)
-=====================  ==============================================  ===========================
-``"none"``             1                                                every weight is 1
-``"balanced"``         ``n / (K n_c)`` (scikit-learn's                  ``Σ_c n_c w_c = n``: mean
-                       ``compute_class_weight``)                        per-row weight 1
-``"power"``            ``∝ n_c^(−alpha)``                               ``Σ_c n_c w_c = n``: mean
-                                                                        per-row weight 1
-``"effective_number"`` ``∝ (1 − beta) / (1 − beta^n_c)``                ``Σ_c w_c = K`` (Cui et al.)
-                       (Cui et al. 2019)
-``"target_ratio"``     1 for the majority, ``n_max / (ratio n_c)``      majority weight 1
-                       for every other class
-mapping                as given                                         as given
-=====================  ==============================================  ===========================
+(``n`` rows, ``K`` classes, ``n_c`` rows of class ``c``):
+
+* ``"none"``: every weight 1.
+* ``"balanced"``: ``n / (K n_c)`` (scikit-learn's ``compute_class_weight``);
+  ``Σ_c n_c w_c = n``, i.e. mean per-row weight 1.
+* ``"power"``: ``∝ n_c^(−alpha)``; mean per-row weight 1, like balanced.
+* ``"effective_number"``: ``∝ (1 − beta) / (1 − beta^n_c)`` (Cui et al.
+  2019); ``Σ_c w_c = K``, as in the paper.
+* ``"target_ratio"``: 1 for the majority, ``n_max / (ratio n_c)`` for every
+  other class; majority weight 1.
+* a ``{label: weight}`` mapping: used as given.
 
 :func:`normalise_class_weights` with ``how="mean"`` puts any of them on the
 common scale "mean per-row weight 1" (which ``balanced`` and ``power`` already
@@ -57,6 +53,7 @@ __all__ = [
     "check_number",
     "check_label_mapping",
     "check_scheme",
+    "plain_label",
     "class_weights",
     "normalise_class_weights",
     "sample_weights",
@@ -66,7 +63,7 @@ __all__ = [
 # --------------------------------------------------------------------------- labels
 
 
-def _native(label: Any) -> Any:
+def plain_label(label: Any) -> Any:
     """A numpy scalar label as the plain Python value (so dicts are JSON-able
     and print as ``{0: ..., 'a': ...}``); other labels unchanged."""
     return label.item() if isinstance(label, np.generic) else label
@@ -102,10 +99,10 @@ def check_labels(y: Any, *, name: str = "y", min_classes: int = 2) -> tuple[np.n
     if classes.size < min_classes:
         raise InvalidParameterError(
             name,
-            {_native(c): int(n) for c, n in zip(classes, counts, strict=True)},
+            {plain_label(c): int(n) for c, n in zip(classes, counts, strict=True)},
             f"at least {min_classes} classes (weights and resampling need something to balance)",
         )
-    return arr, [_native(c) for c in classes], counts
+    return arr, [plain_label(c) for c in classes], counts
 
 
 def check_label_mapping(
