@@ -8,7 +8,6 @@ model that copying each of its rows ``k`` times does (see
 The overall *scale* of the weights matters as soon as the model is
 regularised: multiplying every weight by ``s`` is the same as dividing the
 penalty strength by ``s``. So every scheme states what it is normalised to
-
 (``n`` rows, ``K`` classes, ``n_c`` rows of class ``c``):
 
 * ``"none"``: every weight 1.
