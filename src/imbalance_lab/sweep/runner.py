@@ -36,6 +36,9 @@ THREAD_ENV = {
     "VECLIB_MAXIMUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
 }
+#: The kernel draws figures inline whatever backend the caller's environment
+#: names (tests set MPLBACKEND=Agg), so executed notebooks show their plots.
+KERNEL_ENV = {**THREAD_ENV, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 #: Seconds granted on top of ``unit_time_limit x units`` before a slice's
 #: notebook is stopped: kernel start, imports, data loading, plots.
 SLICE_OVERHEAD_SECONDS = 120
@@ -97,7 +100,6 @@ def run_slice_task(
 
     started = time.perf_counter()
     key = spec["slice_key"]
-    os.environ.update(THREAD_ENV)
     with tempfile.TemporaryDirectory(prefix="imbalance-lab-slice-") as tmp:
         tmp = Path(tmp)
         rows_path, predictions_path = tmp / "rows.parquet", tmp / "predictions.parquet"
@@ -106,7 +108,8 @@ def run_slice_task(
         limit = spec.get("unit_time_limit")
         timeout = None if limit is None else limit * len(spec["units"]) + SLICE_OVERHEAD_SECONDS
         error = ""
-        with _capture_stderr(stderr_path) if capture_stderr else contextlib.nullcontext():
+        capture = _capture_stderr(stderr_path) if capture_stderr else contextlib.nullcontext()
+        with capture, _environ(KERNEL_ENV):  # the kernel inherits this environment
             try:
                 faults.checkpoint("slice", key)
                 papermill.execute_notebook(
@@ -118,6 +121,7 @@ def run_slice_task(
                         "predictions_path": str(predictions_path),
                     },
                     kernel_name=kernel_name,
+                    language="python",
                     progress_bar=False,
                     cwd=str(cwd) if cwd is not None else None,
                     start_timeout=start_timeout,
@@ -191,6 +195,21 @@ def _mark_failure(path: Path, message: str) -> None:
     nb.cells.insert(index, anchor)
     nb.cells.insert(0, top)
     nbformat.write(nb, path)
+
+
+@contextlib.contextmanager
+def _environ(overrides: dict[str, str]):
+    """Set environment variables for the duration of the block only."""
+    saved = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager
