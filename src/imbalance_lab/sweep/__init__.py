@@ -220,7 +220,7 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
         for unit in units:
             manifest["units"][unit.key].update(status="failed", error=outcome.error, finished=finished)
         entry.update(status="failed", error=outcome.error, seconds=round(outcome.seconds, 3), finished=finished)
-        store.write_manifest(manifest)
+        store.write_manifest(manifest, force=False)
         return
 
     order = {u.key: u.index for u in s.units}
@@ -241,7 +241,7 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     summary.fits += int((outcome.rows["status"] == "ok").sum())
     entry.update(status="done", error="", seconds=round(outcome.seconds, 3), finished=finished,
                  predictions=f"predictions/{s.key}.parquet" if outcome.predictions is not None else None)
-    store.write_manifest(manifest)
+    store.write_manifest(manifest, force=False)
 
 
 def _run_record(summary: SweepSummary) -> dict[str, Any]:

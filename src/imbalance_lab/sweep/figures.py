@@ -36,7 +36,7 @@ def slice_table(rows: pd.DataFrame, metric: str = HEADLINE_METRIC) -> pd.DataFra
 
 def plot_slice(rows: pd.DataFrame, metric: str = HEADLINE_METRIC):
     """Two panels: held-out ``metric`` by class ratio for each scheme (mean
-    and 95 % interval over seeds, repeats and folds), and fit time by scheme.
+    ± 1.96 standard errors over seeds, repeats and folds), and fit time by scheme.
     Returns the figure, or None (with a note) when no fold ran ok."""
     ok = rows[rows["status"] == "ok"]
     if ok.empty or ok[metric].isna().all():
@@ -51,7 +51,7 @@ def plot_slice(rows: pd.DataFrame, metric: str = HEADLINE_METRIC):
     sns.pointplot(
         data=ok, x="ratio_target", y=metric, hue="scheme", hue_order=schemes,
         order=[str(r) for r in ratio_order(ok["ratio_target"])],
-        dodge=0.4, errorbar=("ci", 95), linestyle="none", marker="o", ax=left,
+        dodge=0.4, errorbar=("se", 1.96), linestyle="none", marker="o", ax=left,
     )
     left.set_xlabel("class ratio asked for (majority:minority)")
     left.set_ylabel(f"held-out {metric.replace('_', ' ')}")

@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,8 @@ MANIFEST = "manifest.json"
 MANIFEST_LAYOUT = 1
 #: Unit statuses that are final: such a unit is not run again (until its key changes).
 DONE = ("ok", "skipped")
+#: A paced manifest write waits this many times as long as the last write took.
+MANIFEST_PACING = 10
 _TMP_MARK = ".tmp-"
 
 
@@ -83,6 +86,8 @@ class ResultsStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self._lock_file = None
+        self._last_write_end = 0.0
+        self._last_write_seconds = 0.0
 
     # -- paths ---------------------------------------------------------------
     @property
@@ -194,9 +199,22 @@ class ResultsStore:
     def write_notebook(self, slice_key: str, notebook: bytes) -> None:
         atomic_write_bytes(self.notebook_path(slice_key), notebook)
 
-    def write_manifest(self, manifest: dict) -> None:
+    def write_manifest(self, manifest: dict, *, force: bool = True) -> bool:
+        """Write the manifest; with ``force=False`` only if the time since the
+        last write is at least ``MANIFEST_PACING`` times what that write took.
+
+        A big study's manifest takes a while to write; pacing keeps that
+        under a tenth of the run, and costs at most the slices recorded since
+        the last write if the client is killed (they are recomputed).
+        """
+        if not force and time.perf_counter() - self._last_write_end < MANIFEST_PACING * self._last_write_seconds:
+            return False
+        started = time.perf_counter()
         manifest["updated"] = now()
         atomic_write_json(self.manifest_path, manifest)
+        self._last_write_end = time.perf_counter()
+        self._last_write_seconds = self._last_write_end - started
+        return True
 
     def _merge(
         self, path: Path, new: pd.DataFrame, order: dict[str, int], within: tuple[str, ...]
