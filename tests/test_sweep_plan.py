@@ -145,3 +145,14 @@ def test_a_dataset_that_does_not_load_is_a_config_error():
         plan_sweep(fake_config(), load_dataset=broken)
     assert info.value.name == "datasets[0]" and info.value.value == "alpha"
     assert "disk on fire" in str(info.value)
+
+
+def test_a_dataset_unavailable_here_is_a_config_error_with_the_reason():
+    from imbalance_lab.errors import UnitSkipped
+
+    def unavailable(spec, field):
+        raise UnitSkipped("the loader needs a package that is not installed")
+
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(fake_config(), load_dataset=unavailable)
+    assert info.value.name == "datasets[0]" and "not installed" in str(info.value)

@@ -14,15 +14,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep import faults
 from imbalance_lab.sweep.config import Config, load_config
-from imbalance_lab.sweep.executors import Executor, make_executor
-from imbalance_lab.sweep.plan import Plan, Slice, Unit, plan_sweep
-from imbalance_lab.sweep.runner import SliceOutcome
-from imbalance_lab.sweep.store import ResultsStore, git_state, now, unit_status
+
+if TYPE_CHECKING:  # the heavy modules load when a sweep runs, not when a kernel imports faults
+    from imbalance_lab.sweep.executors import Executor
+    from imbalance_lab.sweep.plan import Plan, Slice, Unit
+    from imbalance_lab.sweep.runner import SliceOutcome
+    from imbalance_lab.sweep.store import ResultsStore
 
 __all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "run_sweep"]
 
@@ -100,6 +102,10 @@ def run_sweep(
     progress bar on stderr; ``load_dataset`` replaces ``datasets.load_spec``.
     Every error in the input is raised before any work starts.
     """
+    from imbalance_lab.sweep.executors import make_executor
+    from imbalance_lab.sweep.plan import plan_sweep
+    from imbalance_lab.sweep.store import ResultsStore, now
+
     started, started_at = time.perf_counter(), now()
 
     # 1. Validate everything before any work.
@@ -159,6 +165,7 @@ def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_a
                     summary: SweepSummary, force: bool) -> dict:
     """The manifest of this run: the current plan, with the records of done
     units carried over and every other unit pending."""
+    from imbalance_lab.sweep.store import git_state
     previous = previous or {}
     old_units = previous.get("units", {})
     old_slices = previous.get("slices", {})
@@ -209,6 +216,7 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
             outcome: SliceOutcome, summary: SweepSummary) -> None:
     """Write one slice's outcome: its tables and notebook first, then the
     manifest that declares its units done."""
+    from imbalance_lab.sweep.store import now, unit_status
     summary.slices_run += 1
     finished = now()
     entry = manifest["slices"][s.key]
@@ -245,6 +253,8 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
 
 
 def _run_record(summary: SweepSummary) -> dict[str, Any]:
+    from imbalance_lab.sweep.store import now
+
     return {
         "finished": now(),
         "wall_seconds": round(summary.wall_seconds, 3),

@@ -25,7 +25,7 @@ from typing import Any
 
 import imbalance_lab
 from imbalance_lab import rows
-from imbalance_lab.errors import ConfigError, ImbalanceLabError
+from imbalance_lab.errors import ConfigError, ImbalanceLabError, UnitSkipped
 from imbalance_lab.sweep.config import Config, canonical_json
 
 #: Libraries whose versions enter the cache key when the package's own
@@ -276,6 +276,8 @@ def _model_id(spec: Any, label: str) -> str:
 def _load_info(load_dataset: Callable, spec: Any, field: str) -> DataInfo:
     try:
         dataset = load_dataset(spec, field=field)
+    except UnitSkipped as exc:  # a loader that cannot run in this environment
+        raise ConfigError(field, spec, f"a data set that loads here ({exc.reason})") from None
     except ImbalanceLabError:
         raise
     except Exception as exc:  # a file that is missing or unreadable, a bad download
