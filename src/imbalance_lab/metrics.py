@@ -44,7 +44,7 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import label_binarize
 
-from imbalance_lab import rows
+from imbalance_lab import calibration, rows
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 
 ECE_BINNINGS = ("uniform", "quantile")
@@ -241,15 +241,10 @@ def _calibration_slope(fold: _Fold) -> Result:
 
 
 def _calibration_metric(name: str, fold: _Fold, **kwargs: Any) -> Result:
-    # TEMPORARY (compute branch only): calibration.py is being written on the
-    # calib branch; until it is merged these metrics are NaN with a note.
-    try:
-        from imbalance_lab import calibration
-    except ImportError:
-        return _NAN, "pending: imbalance_lab.calibration not merged yet"
+    # calibration's metrics raise MetricUndefined (with the reason) where the
+    # value does not exist, e.g. a slope when logit(p) separates the classes.
     func = getattr(calibration, name)
-    value = float(func(fold.is_positive.astype(int), fold.positive_proba(), **kwargs))
-    return value, (None if not math.isnan(value) else f"{name} undefined on this fold")
+    return calibration.metric_or_nan(func, fold.is_positive.astype(int), fold.positive_proba(), **kwargs)
 
 
 #: name -> function(fold) -> (value, reason or None). Same names as rows.METRICS.
