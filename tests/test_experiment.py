@@ -196,6 +196,16 @@ def test_linear_svm_gets_ranking_metrics_from_its_decision_and_nan_probability_m
     assert (result.predictions.score_kind == "decision").all()
 
 
+def test_probability_schemes_on_a_model_without_probabilities_are_skipped(use_data):
+    use_data(*_noisy())
+    units = [("native", {"weight": "balanced", "correct": True}, 0), ("native", {"threshold": "prior"}, 0),
+             ("native", {"threshold": "tuned", "metric": "balanced_accuracy", "cv": 3}, 0)]
+    table = experiment.run_slice(_spec(units, model="linear_svm")).rows
+    status = table.groupby("unit_key").status.first().to_dict()
+    assert status == {"u0": "skipped", "u1": "skipped", "u2": "ok"}  # tuning works on decision_function
+    assert table[table.unit_key != "u2"].error.str.contains("predict_proba").all()
+
+
 def test_multiclass_gets_macro_metrics_and_binary_only_schemes_skipped(use_data):
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1, 2], [12, 72, 36])  # shares 10/60/30
