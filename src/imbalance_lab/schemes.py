@@ -72,7 +72,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from imbalance_lab import calibration, models, resampling, thresholds, weights
-from imbalance_lab.errors import ConfigError, InvalidParameterError, UnitSkipped
+from imbalance_lab.errors import ConfigError, InvalidParameterError, UnitSkipped, UnknownNameError
 
 #: Top-level keys that name a scheme's family; a scheme has exactly one.
 FAMILIES = ("weight", "oversample", "undersample", "sampler", "split", "threshold")
@@ -503,6 +503,11 @@ def _parse_sampler(family: str):
                 raise ConfigError(f"{prefix}.factor", factor, "a finite factor >= 1 for the minority")
         try:
             sampler = resampling.make_sampler(_sampler_name(family, name), **probe)
+        except UnknownNameError as exc:
+            if exc.name != "params":
+                raise _config_error(exc, prefix, {"name": f"{field_name}.{family}"}) from None
+            # an unknown sampler parameter: name it as the config spells it
+            raise ConfigError(f"{prefix}.{exc.value}", exc.value, exc.expected) from None
         except InvalidParameterError as exc:
             raise _config_error(exc, prefix, {"name": f"{field_name}.{family}", "params": prefix}) from None
         except (TypeError, ValueError) as exc:  # a foreign sampler's constructor
