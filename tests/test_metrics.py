@@ -210,3 +210,74 @@ def test_binary_label_metrics_follow_the_confusion_matrix(pairs):
         assert math.isnan(values["mcc"]) and notes["mcc"]
     # NaN appears only with a reason
     assert {k for k, v in values.items() if math.isnan(v)} == set(notes)
+
+
+# ------------------------------------------------- scikit-learn as the reference
+
+
+def _random_fold(draw, n_classes):
+    n = draw(st.integers(n_classes * 2, 40))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    y_true = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, n - n_classes)])
+    y_pred = rng.integers(0, n_classes, n)
+    # rounded scores make ties, which the ranking metrics must treat as sklearn does
+    proba = np.round(rng.dirichlet(np.ones(n_classes) * 0.7, size=n), draw(st.sampled_from([1, 2, 6])))
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    return y_true, y_pred, proba
+
+
+@st.composite
+def binary_folds(draw):
+    return _random_fold(draw, 2)
+
+
+@st.composite
+def multiclass_folds(draw):
+    return _random_fold(draw, draw(st.integers(3, 5)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(binary_folds(), st.sampled_from([0, 1]))
+def test_binary_metrics_equal_sklearn_and_imblearn(fold, positive):
+    from imblearn.metrics import geometric_mean_score
+    from sklearn import metrics as sk
+
+    y_true, y_pred, proba = fold
+    values, _ = metrics.compute(y_true, y_pred, proba, classes=[0, 1], positive=positive,
+                                metrics=[m for m in rows.METRICS if m not in ("ece", "calibration_intercept", "calibration_slope")])
+    is_pos = y_true == positive
+    p_pos = proba[:, positive]
+    assert values["balanced_accuracy"] == pytest.approx(sk.balanced_accuracy_score(y_true, y_pred))
+    assert values["minority_f1"] == pytest.approx(sk.f1_score(y_true, y_pred, pos_label=positive, zero_division=0.0))
+    assert values["macro_f1"] == pytest.approx(sk.f1_score(y_true, y_pred, average="macro", zero_division=0.0))
+    assert values["g_mean"] == pytest.approx(geometric_mean_score(y_true, y_pred, average="multiclass"))
+    if len(np.unique(y_pred)) == 2:
+        assert values["mcc"] == pytest.approx(sk.matthews_corrcoef(y_true, y_pred), abs=1e-12)
+    assert values["roc_auc"] == pytest.approx(sk.roc_auc_score(is_pos, p_pos))
+    assert values["average_precision"] == pytest.approx(sk.average_precision_score(is_pos, p_pos))
+    assert values["brier"] == pytest.approx(sk.brier_score_loss(is_pos, p_pos))
+    assert values["log_loss"] == pytest.approx(sk.log_loss(y_true, proba, labels=[0, 1]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(multiclass_folds())
+def test_multiclass_metrics_equal_sklearn_and_imblearn(fold):
+    from imblearn.metrics import geometric_mean_score
+    from sklearn import metrics as sk
+
+    y_true, y_pred, proba = fold
+    labels = list(range(proba.shape[1]))
+    values, notes = metrics.compute(y_true, y_pred, proba, classes=labels, positive=0)
+    assert values["balanced_accuracy"] == pytest.approx(sk.balanced_accuracy_score(y_true, y_pred))
+    assert values["macro_f1"] == pytest.approx(sk.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0.0))
+    assert values["minority_f1"] == pytest.approx(sk.f1_score(y_true, y_pred, labels=[0], average="macro", zero_division=0.0))
+    assert values["g_mean"] == pytest.approx(geometric_mean_score(y_true, y_pred, labels=labels, average="multiclass"))
+    if len(np.unique(y_pred)) > 1:
+        assert values["mcc"] == pytest.approx(sk.matthews_corrcoef(y_true, y_pred), abs=1e-12)
+    assert values["roc_auc"] == pytest.approx(sk.roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=labels))
+    onehot = np.eye(len(labels))[y_true]
+    assert values["average_precision"] == pytest.approx(sk.average_precision_score(onehot, proba, average="macro"))
+    assert values["brier"] == pytest.approx(sk.brier_score_loss(y_true, proba, labels=labels))
+    assert values["log_loss"] == pytest.approx(sk.log_loss(y_true, proba, labels=labels))
+    assert notes["ece"] == metrics.BINARY_ONLY
