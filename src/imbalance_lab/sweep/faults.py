@@ -35,7 +35,7 @@ def checkpoint(kind: str, *names: object) -> None:
         sel_kind, _, sel_value = selector.partition(":")
         if sel_kind != kind or not sel_value:
             continue
-        if any(str(name) == sel_value or str(name).startswith(sel_value) for name in names):
+        if any(_matches(name, sel_value) for name in names):
             if action == "raise":
                 raise InjectedFault(f"injected fault at {kind}:{sel_value}")
             if action == "exit":
@@ -43,3 +43,10 @@ def checkpoint(kind: str, *names: object) -> None:
             if action == "interrupt":
                 raise KeyboardInterrupt(f"injected interrupt at {kind}:{sel_value}")
             raise ValueError(f"{ENV_VAR}: unknown action {action!r} in {item!r}")
+
+
+def _matches(name: object, selector: str) -> bool:
+    # An index must match exactly (unit 30 is not unit 3); a key by its prefix.
+    if isinstance(name, int):
+        return str(name) == selector
+    return str(name).startswith(selector)
