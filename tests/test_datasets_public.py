@@ -14,6 +14,7 @@ from datasets_support import isolated_folders  # noqa: F401  (autouse fixture)
 from imbalance_lab.commands import datasets as datasets_command
 from imbalance_lab.datasets import (
     DatasetUnavailable,
+    available,
     class_counts,
     describe,
     load,
@@ -113,6 +114,21 @@ def test_breast_cancer_minority_is_malignant():
     np.testing.assert_array_equal(y == 1, bunch.target_names[bunch.target] == "malignant")
 
 
+@pytest.mark.parametrize(
+    ("labels", "expected", "relabelled"),
+    [
+        ([0, 0, 0, 1], [0, 0, 0, 1], False),  # already minority = 1
+        ([1, 1, 1, 0], [0, 0, 0, 1], True),  # 1 is the majority: flipped
+        ([2, 5, 5, 5], [1, 0, 0, 0], True),  # other codes
+        (["a", "b", "b"], [1, 0, 0], True),
+    ],
+)
+def test_minority_becomes_one(labels, expected, relabelled):
+    y, notes = public.minority_as_one(np.array(labels), "x")
+    assert y.tolist() == expected and y.dtype == np.int64
+    assert bool(notes) == relabelled
+
+
 def test_unknown_name_lists_close_matches():
     with pytest.raises(UnknownNameError) as info:
         load("ecoli_1")
@@ -206,7 +222,7 @@ def run_cli(argv):
 
 @pytest.mark.slow
 def test_cli_lists_at_least_100_sets_from_the_cache(built_catalog, monkeypatch, capsys):
-    folder, _ = built_catalog
+    folder, built = built_catalog
     monkeypatch.setenv("IMBALANCE_LAB_DATA", str(folder / "data"))
     monkeypatch.setenv("IMBALANCE_LAB_CACHE", str(folder / "cache"))
 
@@ -214,6 +230,10 @@ def test_cli_lists_at_least_100_sets_from_the_cache(built_catalog, monkeypatch, 
         raise AssertionError("a cached catalog must not load any data set")
 
     monkeypatch.setattr(public, "load_public", no_loading)
+
+    names_that_load = available()  # from the cache too
+    assert names_that_load == sorted(built[built["status"] == "ok"]["name"])
+    assert len(names_that_load) >= 100 and "ecoli1" in names_that_load
 
     assert run_cli([]) == 0
     out = capsys.readouterr().out
