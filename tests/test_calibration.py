@@ -1,6 +1,8 @@
 """Prior-shift correction and calibration metrics, checked against hand
 computations, closed forms and independent fits (scipy / scikit-learn)."""
 
+import ast
+import inspect
 import math
 
 import numpy as np
@@ -20,6 +22,7 @@ from sklearn.pipeline import make_pipeline as sk_make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from imbalance_lab import prior_shift_study as study
 from imbalance_lab.calibration import (
     MetricUndefined,
     PriorCorrectedClassifier,
@@ -29,6 +32,7 @@ from imbalance_lab.calibration import (
     metric_or_nan,
     prior_shift,
 )
+from imbalance_lab.commands import calibration as calibration_command
 from imbalance_lab.errors import InvalidParameterError, UnitSkipped, UnknownNameError
 
 UNPENALISED = {"C": np.inf, "solver": "newton-cholesky", "tol": 1e-10, "max_iter": 200}
@@ -495,3 +499,134 @@ def test_metric_or_nan_passes_values_and_input_errors_through():
     assert metric_or_nan(calibration_intercept, [0, 1], [0.5, 0.5]) == (pytest.approx(0.0, abs=1e-10), None)
     with pytest.raises(InvalidParameterError):
         metric_or_nan(calibration_intercept, [0, 1], [0.5, 2.0])
+
+
+# ------------------------------------------------- the prior-shift study (fast)
+
+# ln(prev / (1 - prev)), the intercept of a model re-balanced to 1:1
+EXPECTED_REBALANCED = {0.3: -0.847, 0.1: -2.197, 0.01: -4.595}
+
+
+def test_expected_values_are_the_log_odds_of_the_prevalence():
+    for prev, value in EXPECTED_REBALANCED.items():
+        assert math.log(prev / (1 - prev)) == pytest.approx(value, abs=5e-4)
+
+
+@pytest.mark.parametrize("prevalence", [0.3, 0.01])
+def test_simulated_prevalence_matches_the_target(prevalence):
+    rng = np.random.default_rng(9)
+    n = 200_000
+    _, y = study.simulate(n, prevalence, [0.5] * 5, rng)
+    assert abs(y.mean() - prevalence) < 4 * math.sqrt(prevalence * (1 - prevalence) / n)
+
+
+def test_intercept_standard_error_formula_against_monte_carlo():
+    # SE^2 = 1 / (n_test E[p(1-p)]) + 1 / (e (1 - prev)) + 3 / e, e = n_train prev
+    prev, coef, n_train, n_test = 0.1, [0.5] * 5, 20_000, 100_000
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((400_000, 5))
+    p = expit(study.intercept_for_prevalence(prev, coef) + X @ coef)
+    events = n_train * prev
+    by_simulation = math.sqrt(
+        1 / (n_test * np.mean(p * (1 - p))) + 1 / (events * (1 - prev)) + 3 / events
+    )
+    assert study.intercept_standard_error(prev, coef, n_train, n_test) == pytest.approx(
+        by_simulation, rel=0.01
+    )
+
+
+def _assert_intercepts_within_simulation_error(table):
+    """Each mean intercept lies within 4 nominal standard errors of its
+    expected value (SE from the sample sizes, see intercept_standard_error),
+    and every uncorrected re-balanced one lies far from 0."""
+    for row in table.itertuples():
+        rebalanced = row.scheme != "none" and not row.corrected
+        expected = EXPECTED_REBALANCED[row.prevalence] if rebalanced else 0.0
+        assert row.expected_intercept == pytest.approx(expected, abs=5e-4)
+        assert abs(row.intercept - expected) <= 4 * row.intercept_se_nominal, row
+        if rebalanced:
+            assert abs(row.intercept) > 10 * row.intercept_se_nominal
+
+
+def test_study_intercepts_land_within_simulation_error():
+    result = study.run_study(n_train=10_000, n_test=20_000, repeats=1, random_state=0)
+    table = study.summarise(result)
+    assert len(table) == 3 * 5 * 2
+    _assert_intercepts_within_simulation_error(table)
+    # the measured factor of a 1:1 re-balancing is n0 / n1 of the training set
+    rows = result.rows[result.rows.scheme != "none"]
+    events = rows.n_events_train
+    np.testing.assert_allclose(rows.factor_ratio, (10_000 - events) / events)
+    assert (result.rows[result.rows.scheme == "none"].factor_ratio == 1).all()
+    assert set(result.reliability.columns) >= {"mean_predicted", "observed", "scheme", "corrected"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"prevalences": [0.3, 1.0]}, "prevalence"),
+        ({"prevalences": "0.3"}, "prevalences"),
+        ({"n_train": 0}, "n_train"),
+        ({"repeats": 2.5}, "repeats"),
+        ({"coef": []}, "coef"),
+        ({"schemes": ["none", "smote_x"]}, "schemes"),
+        ({"random_state": -1}, "random_state"),
+    ],
+)
+def test_study_bad_parameters_name_the_value(kwargs, name):
+    with pytest.raises(InvalidParameterError) as info:
+        study.run_study(**kwargs)
+    assert info.value.name == name
+
+
+# ------------------------------------------------ the notebook and its command
+
+
+def test_stored_notebook_has_no_outputs_and_documented_parameters():
+    import nbformat
+    import papermill
+
+    nb = nbformat.read(calibration_command.NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    tagged = [cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    inferred = papermill.inspect_notebook(str(calibration_command.NOTEBOOK))
+    assert all(p["help"] for p in inferred.values())
+    # the notebook's defaults are those of run_study
+    defaults = inspect.signature(study.run_study).parameters
+    for name in ("n_train", "n_test", "repeats", "k_neighbors", "random_state"):
+        assert ast.literal_eval(inferred[name]["default"]) == defaults[name].default
+    assert ast.literal_eval(inferred["prevalences"]["default"]) == list(defaults["prevalences"].default)
+
+
+def test_command_rejects_bad_parameters_before_the_kernel_starts(tmp_path, monkeypatch, capsys):
+    from imbalance_lab import cli
+
+    with pytest.raises(InvalidParameterError, match="repeats=0"):
+        calibration_command.execute(tmp_path, {"repeats": 0})
+    with pytest.raises(InvalidParameterError, match="parameters=\\['n_rows'\\]"):
+        calibration_command.execute(tmp_path, {"n_rows": 5})
+    with pytest.raises(InvalidParameterError, match="notebook="):
+        calibration_command.execute(tmp_path, {}, notebook=tmp_path / "missing.ipynb")
+    monkeypatch.setattr(cli, "COMMANDS", {"calibration": cli.COMMANDS["calibration"]})
+    assert cli.main(["calibration", "--out", str(tmp_path), "--prevalences", "0.3", "1.5"]) == 2
+    assert "prevalence=1.5 is invalid" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_calibration_notebook_runs_and_intercepts_land_within_simulation_error(tmp_path):
+    import nbformat
+    import pandas as pd
+
+    parameters = {"n_train": 20_000, "n_test": 20_000, "repeats": 1}
+    output = calibration_command.execute(tmp_path, parameters, progress_bar=False)
+    assert output == tmp_path / "calibration.ipynb"
+    for name in ("intercepts.csv", "replicates.csv", "intercepts.png", "reliability.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    executed = nbformat.read(output, as_version=4)
+    assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    _assert_intercepts_within_simulation_error(pd.read_csv(tmp_path / "intercepts.csv"))
