@@ -181,6 +181,17 @@ def test_auto_factors_sampler_and_class_weight(imbalanced):
     np.testing.assert_allclose(w, [1.0, 3 * seen1 / n1])
 
 
+def test_auto_factors_exact_copies_times_class_weight(imbalanced):
+    # the seed's 6 = 3 copies x weight 2
+    from imbalance_lab.resampling import ReplicationSampler
+
+    X, y, _, _ = imbalanced
+    est = make_pipeline(
+        ReplicationSampler(factors={1: 3}), LogisticRegression(class_weight={0: 1, 1: 2})
+    )
+    np.testing.assert_allclose(_auto_factors(est, X, y), [1.0, 6.0])
+
+
 def test_auto_factors_two_samplers_and_nested_pipeline(imbalanced):
     X, y, n0, n1 = imbalanced
     est = make_pipeline(
@@ -315,6 +326,9 @@ def test_model_without_probabilities_is_skipped(imbalanced):
         PriorCorrectedClassifier(LinearSVC()).fit(X, y)
 
 
+# array-API checks are skipped without SCIPY_ARRAY_API; one check casts NaN on purpose
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
 def test_passes_scikit_learn_estimator_checks():
     from sklearn.utils.estimator_checks import check_estimator
 

@@ -208,7 +208,7 @@ def _check_weights(weights, classes, n_classes: int, name: str = "weights") -> n
         i = int(np.flatnonzero(bad)[0])
         label = classes.tolist()[i] if classes is not None else i
         raise InvalidParameterError(
-            name, w.tolist(), f"finite factors > 0 (class {label!r} has {w[i]!r})"
+            name, w.tolist(), f"finite factors > 0 (class {label!r} has {float(w[i])!r})"
         )
     return w
 
