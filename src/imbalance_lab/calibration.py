@@ -293,7 +293,6 @@ class PriorCorrectedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         else:
             estimator.fit(X, y, **fit_params)
             self.weights_ = explicit
-        self.estimator_ = estimator
         if not np.array_equal(np.asarray(estimator.classes_), classes):
             raise InvalidParameterError(
                 "estimator",
@@ -301,6 +300,7 @@ class PriorCorrectedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
                 f"a classifier that keeps every class of y {classes.tolist()}; "
                 f"it learnt {np.asarray(estimator.classes_).tolist()}",
             )
+        self.estimator_ = estimator
         if hasattr(estimator, "n_features_in_"):
             self.n_features_in_ = estimator.n_features_in_
         if hasattr(estimator, "feature_names_in_"):
