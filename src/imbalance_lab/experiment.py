@@ -390,39 +390,44 @@ def _fit_and_score(unit: _Unit, sample: _Sample, positive, spec, started: float)
             "error": "",
         })
         if spec["store_predictions"]:
-            frames.append(_predictions(unit.unit_key, repeat, fold, sample.rows[test], y[test], y_pred, proba, decision,
+            frames.append(_predictions(repeat, fold, sample.rows[test], y[test], y_pred, proba, decision,
                                        estimator.classes_, positive))
         # Off the main thread the alarm cannot fire: check between folds.
         if limit is not None and time.perf_counter() - started > limit:
             raise UnitTimeLimit(f"time limit of {limit:g} s exceeded")
-    predictions = pd.concat(frames, ignore_index=True) if frames else None
-    return fold_rows, predictions
+    if not frames:
+        return fold_rows, None
+    # one DataFrame per unit: building one per fold costs more than the fold's metrics
+    columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
+    return fold_rows, pd.DataFrame({"unit_key": unit.unit_key, **columns})
 
 
-def _predictions(unit_key, repeat, fold, row, y_true, y_pred, proba, decision, classes, positive) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "unit_key": unit_key,
-        "repeat": np.full(len(row), repeat, dtype=np.int16),
-        "fold": np.full(len(row), fold, dtype=np.int16),
+def _predictions(repeat, fold, row, y_true, y_pred, proba, decision, classes, positive) -> dict[str, np.ndarray]:
+    """One fold's out-of-fold scores as columns (see :class:`SliceResult`)."""
+    n = len(row)
+    columns: dict[str, np.ndarray] = {
+        "repeat": np.full(n, repeat, dtype=np.int16),
+        "fold": np.full(n, fold, dtype=np.int16),
         "row": row.astype(np.int64),
-        "y_true": y_true,
-        "y_pred": y_pred,
-    })
-    classes = np.asarray(classes)
+        "y_true": np.asarray(y_true),
+        "y_pred": np.asarray(y_pred),
+    }
+    kind = "proba" if proba is not None else ("decision" if decision is not None else "none")
+    columns["score_kind"] = np.full(n, kind, dtype=object)
     scores = proba if proba is not None else decision
-    frame["score_kind"] = "proba" if proba is not None else ("decision" if decision is not None else "none")
     if scores is None:
-        return frame
+        return columns
     scores = np.asarray(scores, dtype=float)
+    classes = np.asarray(classes)
     if len(classes) == 2:
         if scores.ndim == 2:
-            frame["score"] = scores[:, int(np.flatnonzero(classes == positive)[0])]
+            columns["score"] = scores[:, int(np.flatnonzero(classes == positive)[0])]
         else:  # decision_function scores classes[1]
-            frame["score"] = scores if classes[1] == positive else -scores
+            columns["score"] = scores if classes[1] == positive else -scores
     else:
         for j, label in enumerate(classes.tolist()):
-            frame[f"score_{label}"] = scores[:, j]
-    return frame
+            columns[f"score_{label}"] = scores[:, j]
+    return columns
 
 
 def _failed_rows(base, sample: _Sample, positive, n_folds: int, folds: int, status: str, message: str) -> list[dict]:
