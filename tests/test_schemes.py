@@ -302,3 +302,17 @@ def test_bad_weight_normalisation_is_rejected():
     with pytest.raises(InvalidParameterError) as info:
         _build({"weight": "balanced"}, y, normalisation="sum")
     assert info.value.name == "weight_normalisation"
+
+
+def test_split_on_multiclass_balances_every_class_against_the_largest():
+    # shares 60/30/10: balanced factors 1, 2, 6 relative to the largest class
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [60, 30, 10])
+    X = rng.normal(size=(100, 2)) + y[:, None]
+    estimator, _ = _build({"split": "balanced", "size_share": 1}, y, model="gaussian_nb", normalisation="none")
+    estimator.fit(X, y)
+    assert schemes.fitted_train_rows(estimator) == 60 + 60 + 60  # all copies
+    assert estimator.named_steps["model"].class_weight_ == pytest.approx({0: 1.0, 1: 1.0, 2: 1.0})
+    estimator, _ = _build({"split": "balanced", "size_share": 0}, y, model="gaussian_nb", normalisation="none")
+    estimator.fit(X, y)
+    assert estimator.named_steps["model"].class_weight_ == pytest.approx({0: 1.0, 1: 2.0, 2: 6.0})  # all weight
