@@ -180,7 +180,7 @@ def parse_config(data: Any, *, source: str | None = None, text: str | None = Non
 
     # The names last: these checks import the modules that own them.
     datasets = tuple(check.unique_list("datasets", values["datasets"], check.dataset))
-    models = tuple(check.unique_list("models", values["models"], check.model))
+    models = tuple(check.unique_list("models", values["models"], check.model, check.model_identity))
     schemes = tuple(check.schemes(values["schemes"]))
 
     return Config(
@@ -328,6 +328,13 @@ class _Checker:
         self._delegate(models.validate_model_spec, value, name)
         return _plain(value)
 
+    def model_identity(self, value: Any) -> str:
+        """Two spellings of one model (``knn`` and ``{name: knn}``) are one model."""
+        from imbalance_lab import models
+
+        spec = models.validate_model_spec(value)
+        return canonical_json([spec.name, dict(spec.params), spec.scale])
+
     def schemes(self, value: Any) -> list:
         from imbalance_lab import schemes
 
@@ -337,8 +344,8 @@ class _Checker:
         seen: dict[str, str] = {}
         for i, spec in enumerate(value):
             for variant in self.scheme_axes(f"schemes[{i}]", spec):
-                self._delegate(schemes.parse_scheme, variant, f"schemes[{i}]")
-                key = canonical_json(variant)
+                # Two spellings of one scheme share its canonical label.
+                key = self._delegate(schemes.parse_scheme, variant, f"schemes[{i}]").label
                 if key in seen:
                     self.fail(f"schemes[{i}]", variant, f"a scheme not already listed (same as {seen[key]})")
                 seen[key] = f"schemes[{i}]"
@@ -360,14 +367,20 @@ class _Checker:
             for combo in itertools.product(*axes.values())
         ]
 
-    def unique_list(self, name: str, value: Any, check_item: Callable[[str, Any], Any]) -> list:
+    def unique_list(
+        self,
+        name: str,
+        value: Any,
+        check_item: Callable[[str, Any], Any],
+        identity: Callable[[Any], str] = canonical_json,
+    ) -> list:
         if not isinstance(value, list) or not value:
             self.fail(name, value, "a non-empty list")
         seen: dict[str, int] = {}
         out = []
         for i, item in enumerate(value):
             checked = check_item(f"{name}[{i}]", item)
-            key = canonical_json(checked)
+            key = identity(checked)
             if key in seen:
                 self.fail(f"{name}[{i}]", item, f"a value not already listed (same as {name}[{seen[key]}])")
             seen[key] = i

@@ -51,12 +51,14 @@ def plot_slice(rows: pd.DataFrame, metric: str = HEADLINE_METRIC):
     sns.pointplot(
         data=ok, x="ratio_target", y=metric, hue="scheme", hue_order=schemes,
         order=[str(r) for r in ratio_order(ok["ratio_target"])],
-        dodge=0.4, errorbar=("se", 1.96), linestyle="none", marker="o", ax=left,
+        # seaborn divides the dodge by (schemes - 1): no dodge for one scheme
+        dodge=0.4 if len(schemes) > 1 else False,
+        errorbar=("se", 1.96), linestyle="none", marker="o", ax=left,
     )
     left.set_xlabel("class ratio asked for (majority:minority)")
     left.set_ylabel(f"held-out {metric.replace('_', ' ')}")
     left.legend(title="scheme", fontsize="small", loc="best")
-    sns.boxplot(data=ok, y="scheme", x="fit_seconds", order=schemes, ax=right, fliersize=2)
+    sns.stripplot(data=ok, y="scheme", x="fit_seconds", order=schemes, ax=right, size=2.5, jitter=0.25)
     right.set_xscale("log")
     right.set_xlabel("fit seconds (log scale)")
     right.set_ylabel("")
