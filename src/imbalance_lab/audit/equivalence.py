@@ -32,7 +32,6 @@ Why the mechanism is named is in :mod:`imbalance_lab.audit.mechanisms`.
 from __future__ import annotations
 
 import inspect
-import json
 import time
 import warnings
 from collections.abc import Iterable, Sequence
@@ -46,7 +45,10 @@ from sklearn.preprocessing import KBinsDiscretizer, MinMaxScaler, StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils.validation import has_fit_parameter
 
+from imbalance_lab.audit.mechanisms import CLASS_DEFAULT, explain, extra_configs
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
+from imbalance_lab.resampling import ReplicationSampler, split_factor
+from imbalance_lab.weights import plain_label
 
 VARIANTS = ("sample_weight", "class_weight", "split")
 VERDICTS = (
@@ -134,8 +136,12 @@ def make_audit_data(
         )
         name = f"synthetic(n={n_train + n_test}, minority_share={minority_share})"
     else:
-        from imbalance_lab import datasets  # arrives from the datasets branch
-
+        try:
+            from imbalance_lab import datasets
+        except ImportError as exc:  # the data-set registry is not installed here
+            raise InvalidParameterError(
+                "dataset", dataset, f"'synthetic' (imbalance_lab.datasets cannot be imported: {exc})"
+            ) from exc
         loaded = datasets.load_spec(dataset, field="dataset")
         X, y, name = loaded.X, loaded.y, loaded.name
     labels, counts = np.unique(y, return_counts=True)
@@ -315,22 +321,13 @@ def select(candidates: Iterable[Candidate], names: Sequence[str] | None) -> list
 
 
 def replicate_minority(X, y, minority, factor: int):
-    """Rows of ``minority`` present ``factor`` times in all (originals first).
-
-    TEMPORARY: np.repeat stands in for ``resampling.ReplicationSampler`` until
-    the core branch lands on main; switch before this branch is finished.
-    """
-    counts = np.where(y == minority, factor, 1)
-    order = np.repeat(np.arange(len(y)), counts)
-    return X[order], y[order], order
-
-
-def split_factor_integer(total: int, size_share: float) -> tuple[int, float]:
-    """TEMPORARY stand-in for ``resampling.split_factor(total, size_share,
-    integer_size=True)``: size factor ``round(total ** size_share)``, weight
-    factor ``total / size``."""
-    size = max(1, int(round(total**size_share)))
-    return size, total / size
+    """Rows of ``minority`` present ``factor`` times in all, by
+    :class:`~imbalance_lab.resampling.ReplicationSampler` (exact copies: the
+    originals first, then the copies). Returns ``(X, y, origin)`` with
+    ``origin`` the training row behind every output row."""
+    sampler = ReplicationSampler(factors={plain_label(minority): factor})
+    X_out, y_out = sampler.fit_resample(X, y)
+    return X_out, y_out, sampler.sample_indices_
 
 
 #: Value of a ``cv`` parameter that the audit replaces, per arm, by explicit
@@ -374,7 +371,7 @@ def build_arms(
     for fold, (_, test) in enumerate(splitter.split(X_train, y)):
         fold_of[test] = fold
     X_rep, y_rep, rep_origin = replicate_minority(X_train, y, lo, factor)
-    size, weight = split_factor_integer(factor, size_share)
+    size, weight = split_factor(factor, size_share, integer_size=True)
     X_split, y_split, split_origin = replicate_minority(X_train, y, lo, size)
     return {
         "copies": Arm(X_rep, y_rep, None, {}, fold_of[rep_origin]),
@@ -499,7 +496,7 @@ class AuditSettings:
     factor: int = 6
     size_share: float = 0.613
     tolerance: float = 1e-6
-    n_seeds: int = 30
+    n_seeds: int = 15
     alpha: float = 0.01
     n_permutations: int = 999
 
@@ -522,9 +519,7 @@ def audit_candidate(
     candidate: Candidate, data: AuditData, settings: AuditSettings = AuditSettings()
 ) -> list[dict]:
     """One row per variant: the measured verdict and the numbers behind it."""
-    from imbalance_lab.audit.mechanisms import explain
-
-    size, weight = split_factor_integer(settings.factor, settings.size_share)
+    size, weight = split_factor(settings.factor, settings.size_share, integer_size=True)
     base = {
         "estimator": candidate.name,
         "source": candidate.source,
@@ -727,6 +722,7 @@ def _restored(frame: pd.DataFrame, defaults: dict[str, dict]) -> tuple[list, lis
             verdicts.append("")
             continue
         own = defaults.get(r.estimator, {})
+        restore = {k: own.get(k) if v == CLASS_DEFAULT else v for k, v in restore.items()}
 
         def norm(params: dict, own=own) -> dict:
             return {
@@ -764,8 +760,6 @@ def audit_candidates(
 ) -> list[Candidate]:
     """The default configuration of every classifier found (or of ``names``),
     followed by the extra configurations of the mechanism table."""
-    from imbalance_lab.audit.mechanisms import extra_configs
-
     defaults = select(enumerate_classifiers(include_imblearn), names)
     configs = extra_configs() if extra else {}
     out = []
@@ -776,5 +770,31 @@ def audit_candidates(
     return out
 
 
-def params_json(params: dict) -> str:
-    return json.dumps({k: _param_text(v) for k, v in params.items()}, sort_keys=True)
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line per estimator configuration: the verdict of each variant, the
+    mechanisms named, and the restoring setting with its measured verdict."""
+    frame = frame.copy()
+    frame["key"] = frame["estimator"] + "\x00" + frame["config"]
+    verdicts = frame.pivot_table(
+        index="key", columns="variant", values="verdict", aggfunc="first", sort=False
+    )
+    verdicts = verdicts.reindex(columns=list(VARIANTS))
+
+    def joined(values) -> str:
+        parts = [p.strip() for v in values if isinstance(v, str) for p in v.split(";") if p.strip()]
+        return "; ".join(dict.fromkeys(parts))
+
+    grouped = frame.groupby("key", sort=False)
+    out = pd.DataFrame(
+        {
+            "estimator": grouped["estimator"].first(),
+            "source": grouped["source"].first(),
+            "config": grouped["config"].first(),
+            **{v: verdicts[v] for v in VARIANTS},
+            "mechanism": grouped["mechanism"].agg(joined),
+            "restored_by": grouped["restored_by"].agg(joined),
+            "restored_verdict": grouped["restored_verdict"].agg(joined),
+            "reason": grouped["reason"].agg(joined),
+        }
+    )
+    return out.reset_index(drop=True)

@@ -72,6 +72,10 @@ MECHANISMS = {
     ),
 }
 
+#: A restoring value meaning "the class's own default" (e.g. SVC's
+#: ``probability``, whose default in scikit-learn 1.9 is ``"deprecated"``).
+CLASS_DEFAULT = "<class default>"
+
 #: Order of strength of the verdicts a rule can predict.
 _STRENGTH = {"exact": 0, "either": 1, "equal_in_distribution": 2, "not_equivalent": 3}
 
@@ -293,7 +297,7 @@ RULES: tuple[Rule, ...] = (
         "probability=True (Platt scaling by internal 5-fold CV)",
         lambda p, n: p.get("probability") is True,
         "not_equivalent",
-        restored_by={"probability": False},
+        restored_by={"probability": CLASS_DEFAULT},
     ),
     Rule(
         ("NuSVC",),
