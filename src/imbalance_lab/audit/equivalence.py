@@ -140,7 +140,9 @@ def make_audit_data(
             from imbalance_lab import datasets
         except ImportError as exc:  # the data-set registry is not installed here
             raise InvalidParameterError(
-                "dataset", dataset, f"'synthetic' (imbalance_lab.datasets cannot be imported: {exc})"
+                "dataset",
+                dataset,
+                f"'synthetic' (imbalance_lab.datasets cannot be imported: {exc})",
             ) from exc
         loaded = datasets.load_spec(dataset, field="dataset")
         X, y, name = loaded.X, loaded.y, loaded.name
@@ -490,7 +492,8 @@ class AuditSettings:
     ``factor`` k (an integer >= 2), ``size_share`` of the split variant (the
     size factor is ``round(k ** size_share)``), ``tolerance`` of the exact
     verdict (relative score difference), ``n_seeds`` fits per arm of the
-    distribution test, its level ``alpha`` and ``n_permutations``.
+    distribution test, its level ``alpha`` and ``n_permutations``;
+    ``variants`` to fit (all of :data:`VARIANTS` by default).
     """
 
     factor: int = 6
@@ -499,6 +502,7 @@ class AuditSettings:
     n_seeds: int = 15
     alpha: float = 0.01
     n_permutations: int = 999
+    variants: tuple[str, ...] = VARIANTS
 
     def __post_init__(self):
         if not isinstance(self.factor, int | np.integer) or self.factor < 2:
@@ -513,6 +517,15 @@ class AuditSettings:
             raise InvalidParameterError("alpha", self.alpha, "a level in (0, 0.5)")
         if not isinstance(self.n_permutations, int | np.integer) or self.n_permutations < 99:
             raise InvalidParameterError("n_permutations", self.n_permutations, "an integer >= 99")
+        variants = tuple(self.variants) if not isinstance(self.variants, str) else (self.variants,)
+        for variant in variants:
+            if variant not in VARIANTS:
+                raise UnknownNameError("variants", variant, VARIANTS, kind="variant")
+        if not variants:
+            raise InvalidParameterError(
+                "variants", self.variants, f"a non-empty subset of {VARIANTS}"
+            )
+        object.__setattr__(self, "variants", variants)
 
 
 def audit_candidate(
@@ -531,7 +544,7 @@ def audit_candidate(
         "params": dict(candidate.params),
         "restore": {},
     }
-    rows = [dict(base, variant=v) for v in VARIANTS]
+    rows = [dict(base, variant=v) for v in settings.variants]
     if not candidate.accepts_sample_weight:
         return [
             dict(row, verdict="no_sample_weight", reason=_no_weight_reason(candidate.cls))
@@ -573,6 +586,13 @@ def audit_candidate(
     return out
 
 
+def _audit_one_thread(candidate: Candidate, data: AuditData, settings: AuditSettings) -> list[dict]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return audit_candidate(candidate, data, settings)
+
+
 def _no_weight_reason(cls) -> str:
     fit = inspect.signature(cls.fit)
     if any(p.kind is p.VAR_KEYWORD for p in fit.parameters.values()):
@@ -584,7 +604,7 @@ def _measure(candidate: Candidate, data: AuditData, s: AuditSettings) -> dict[st
     estimator = candidate.build()
     X_train, X_test = data.inputs(estimator)
     arms = build_arms(data, X_train, s.factor, s.size_share)
-    variants = [v for v in VARIANTS if v != "class_weight" or candidate.accepts_class_weight]
+    variants = [v for v in s.variants if v != "class_weight" or candidate.accepts_class_weight]
 
     def fit(arm_name: str, seed: int):
         return fit_outputs(with_seed(clone(estimator), seed), arms[arm_name], X_test)
@@ -678,18 +698,23 @@ def run_audit(
     data: AuditData,
     settings: AuditSettings = AuditSettings(),
     *,
-    progress: bool = False,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
-    """Audit every candidate; one row per candidate x variant (``COLUMNS``)."""
-    candidates = list(candidates)
-    rows = []
-    iterator = candidates
-    if progress:
-        from tqdm.auto import tqdm
+    """Audit every candidate; one row per candidate x variant (``COLUMNS``).
 
-        iterator = tqdm(candidates, desc="audit")
-    for candidate in iterator:
-        rows.extend(audit_candidate(candidate, data, settings))
+    ``n_jobs`` candidates are audited at once (joblib processes); the result
+    does not depend on it. Every fit runs with BLAS/OpenMP held to one thread:
+    the fits are tiny, and on a busy machine threads only wait for cores.
+    """
+    from joblib import Parallel, delayed
+
+    candidates = list(candidates)
+    if not isinstance(n_jobs, int | np.integer) or n_jobs < 1:
+        raise InvalidParameterError("n_jobs", n_jobs, "an integer >= 1")
+    per_candidate = Parallel(n_jobs=int(n_jobs))(
+        delayed(_audit_one_thread)(c, data, settings) for c in candidates
+    )
+    rows = [row for rows in per_candidate for row in rows]
     frame = pd.DataFrame(rows)
     defaults = {
         c.name: {k: p.default for k, p in inspect.signature(c.cls).parameters.items()}
