@@ -323,3 +323,12 @@ def test_explain_names_unexplained_differences():
     assert out["table_agrees"] is False
     exact = mechanisms.explain("LogisticRegression", {}, "sample_weight", "exact", 100)
     assert exact["mechanism"] == "" and exact["table_agrees"] is True
+
+
+def test_real_data_set_through_the_datasets_registry():
+    real = eq.make_audit_data("breast_cancer", n_train=200, n_test=100)
+    assert real.minority == 1  # the registry's convention: minority = 1
+    assert len(real.y_train) == 200 and len(real.y_test) == 100
+    assert 0.25 < np.mean(real.y_train == 1) < 0.5
+    X, X_test = real.forms["positive"]
+    assert X.min() >= 0 and X_test.min() >= 0

@@ -51,7 +51,7 @@ def default_models() -> dict:
     return {
         "logistic_regression": LogisticRegression(max_iter=1000),
         "decision_tree": DecisionTreeClassifier(random_state=0),
-        "random_forest": RandomForestClassifier(n_estimators=20, bootstrap=False, random_state=0),
+        "random_forest": RandomForestClassifier(n_estimators=10, bootstrap=False, random_state=0),
         "hist_gradient_boosting": HistGradientBoostingClassifier(max_iter=30, random_state=0),
     }
 
@@ -74,7 +74,7 @@ def measure_cost(
     factors: Sequence[int] = (1, 2, 5, 10, 20, 50),
     *,
     n_samples: int = 2000,
-    n_features: int = 10,
+    n_features: int = 5,
     minority_share: float = 0.1,
     repeats: int = 3,
     random_state: int = 0,

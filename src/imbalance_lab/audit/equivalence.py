@@ -184,7 +184,10 @@ def _input_forms(X_tr: np.ndarray, X_te: np.ndarray) -> dict:
             ),
         ),
     ):
-        fitted = transformer.fit(X_tr)
+        with warnings.catch_warnings():
+            # discrete features give (expected) "bins too small, removed" warnings
+            warnings.simplefilter("ignore", UserWarning)
+            fitted = transformer.fit(X_tr)
         train, test = fitted.transform(X_tr), fitted.transform(X_te)
         if form == "categorical":
             train, test = train.astype(np.int64), test.astype(np.int64)

@@ -383,7 +383,7 @@ def extra_configs() -> dict[str, list[dict]]:
         ],
         "LogisticRegressionCV": [{"cv": "grouped_by_origin"}],
         "CalibratedClassifierCV": [{"cv": "grouped_by_origin"}],
-        "LinearSVC": [{"dual": True}],
+        "LinearSVC": [{"dual": False}, {"dual": True}],
         "SVC": [{"gamma": 0.2}, {"gamma": 0.2, "tol": 1e-8}, {"probability": True}],
         # the default nu=0.5 is infeasible with a 10 % minority (nu <= 2 * 0.1)
         "NuSVC": [{"nu": 0.1}, {"nu": 0.1, "gamma": 0.2, "tol": 1e-8}],
