@@ -561,11 +561,8 @@ def audit_candidate(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             measured = _measure(candidate, data, settings)
-    except Exception as exc:  # recorded as a row: the audit goes on with the others
-        return [
-            dict(row, verdict="not_audited", reason=f"fit failed: {type(exc).__name__}: {exc}")
-            for row in rows
-        ]
+    except _FitFailed as exc:  # the reference failed: no variant can be compared
+        return [dict(row, verdict="not_audited", reason=f"fit failed ({exc})") for row in rows]
     warned = sorted(
         {
             w.category.__name__
@@ -582,11 +579,20 @@ def audit_candidate(
         else:
             row.update(result)
             row["warnings"] = ", ".join(warned)
-            params = candidate.build().get_params()
-            row.update(explain(candidate.name, params, row["variant"], row["verdict"], n_rows))
+            if row["verdict"] != "not_audited":
+                params = candidate.build().get_params()
+                row.update(explain(candidate.name, params, row["variant"], row["verdict"], n_rows))
         row["audit_seconds"] = round(seconds, 3)
         out.append(row)
     return out
+
+
+class _FitFailed(Exception):
+    """One fit of the audit raised; the message names the arm and the seed."""
+
+    def __init__(self, arm: str, seed: int, error: Exception):
+        self.arm = arm
+        super().__init__(f"{arm} arm, random_state={seed}: {type(error).__name__}: {error}")
 
 
 def _audit_one_thread(candidate: Candidate, data: AuditData, settings: AuditSettings) -> list[dict]:
@@ -610,7 +616,10 @@ def _measure(candidate: Candidate, data: AuditData, s: AuditSettings) -> dict[st
     variants = [v for v in s.variants if v != "class_weight" or candidate.accepts_class_weight]
 
     def fit(arm_name: str, seed: int):
-        return fit_outputs(with_seed(clone(estimator), seed), arms[arm_name], X_test)
+        try:
+            return fit_outputs(with_seed(clone(estimator), seed), arms[arm_name], X_test)
+        except Exception as exc:  # say which fit failed; the caller records it
+            raise _FitFailed(arm_name, seed, exc) from exc
 
     reference = fit("copies", 0)
     # Random = the fitted output moves with random_state on this data.
@@ -619,33 +628,42 @@ def _measure(candidate: Candidate, data: AuditData, s: AuditSettings) -> dict[st
     results = {}
     ref_sample = None
     for variant in variants:
-        same_seed = fit(variant, 0)
-        row = compare_outputs(*reference, *same_seed)
-        row.update(random=random, n_seeds=np.nan, p_value=np.nan, mean_shift=np.nan)
-        if row["relative_diff"] <= s.tolerance and row["agreement"] == 1.0:
-            row["verdict"] = "exact"
-        elif not random:
-            row["verdict"] = "not_equivalent"
-        else:
-            if ref_sample is None:
-                ref_sample = _sample(fit, "copies", range(s.n_seeds))
-            seeds = range(VARIANT_SEED_OFFSET, VARIANT_SEED_OFFSET + s.n_seeds)
-            var_sample = _sample(fit, variant, seeds)
-            _, p = permutation_test(
-                ref_sample[0], var_sample[0], n_permutations=s.n_permutations, random_state=0
-            )
-            row.update(
-                n_seeds=s.n_seeds,
-                p_value=p,
-                # mean over held-out rows of |mean score shift| between the arms,
-                # in units of the between-seed standard deviation of the reference
-                mean_shift=_standardised_shift(ref_sample[0], var_sample[0]),
-                accuracy_copies=float(np.mean(ref_sample[1] == data.y_test)),
-                accuracy_variant=float(np.mean(var_sample[1] == data.y_test)),
-                verdict="equal_in_distribution" if p >= s.alpha else "not_equivalent",
-            )
+        try:
+            same_seed = fit(variant, 0)
+            row = compare_outputs(*reference, *same_seed)
+            row.update(random=random, n_seeds=np.nan, p_value=np.nan, mean_shift=np.nan)
+            if row["relative_diff"] <= s.tolerance and row["agreement"] == 1.0:
+                row["verdict"] = "exact"
+            elif not random:
+                row["verdict"] = "not_equivalent"
+            else:
+                if ref_sample is None:
+                    ref_sample = _sample(fit, "copies", range(s.n_seeds))
+                row.update(_distribution_verdict(fit, variant, ref_sample, data, s))
+        except _FitFailed as exc:  # this variant only; a failed reference fails them all
+            if exc.arm == "copies":
+                raise
+            row = {"verdict": "not_audited", "reason": f"fit failed ({exc})"}
         results[variant] = row
     return results
+
+
+def _distribution_verdict(fit, variant: str, ref_sample, data: AuditData, s: AuditSettings) -> dict:
+    seeds = range(VARIANT_SEED_OFFSET, VARIANT_SEED_OFFSET + s.n_seeds)
+    var_sample = _sample(fit, variant, seeds)
+    _, p = permutation_test(
+        ref_sample[0], var_sample[0], n_permutations=s.n_permutations, random_state=0
+    )
+    return {
+        "n_seeds": s.n_seeds,
+        "p_value": p,
+        # mean over held-out rows of |mean score shift| between the arms, in
+        # units of the between-seed standard deviation of the pooled fits
+        "mean_shift": _standardised_shift(ref_sample[0], var_sample[0]),
+        "accuracy_copies": float(np.mean(ref_sample[1] == data.y_test)),
+        "accuracy_variant": float(np.mean(var_sample[1] == data.y_test)),
+        "verdict": "equal_in_distribution" if p >= s.alpha else "not_equivalent",
+    }
 
 
 def _sample(fit, arm_name: str, seeds) -> tuple[np.ndarray, np.ndarray]:

@@ -385,7 +385,7 @@ def extra_configs() -> dict[str, list[dict]]:
         "CalibratedClassifierCV": [{"cv": "grouped_by_origin"}],
         "LinearSVC": [{"dual": False}, {"dual": True}],
         "SVC": [{"gamma": 0.2}, {"gamma": 0.2, "tol": 1e-8}, {"probability": True}],
-        # the default nu=0.5 is infeasible with a 10 % minority (nu <= 2 * 0.1)
+        # the default nu=0.5 is infeasible for the class_weight variant (nu <= 2 * 31/300)
         "NuSVC": [{"nu": 0.1}, {"nu": 0.1, "gamma": 0.2, "tol": 1e-8}],
         "MLPClassifier": [{"solver": "lbfgs"}],
         # stumps can be "worse than random" on a balanced undersample
