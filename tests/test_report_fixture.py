@@ -15,14 +15,18 @@ This module also tests that the generated folder keeps to the row contract.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.datasets import make_classification
@@ -252,6 +256,53 @@ def make_results(
     }
     (path / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return path
+
+
+#: A small grid for most tests: 3 data sets (Friedman needs >= 2), 2 ratios,
+#: both sides of 'weight 3 = 3 copies', a skipped model (knn) and one failed unit.
+SMALL = {
+    "datasets": ("synth_a", "synth_b", "synth_c"),
+    "ratios": ("native", 5),
+    "schemes": ("none", "weight:balanced", "weight:{0: 1, 1: 3}",
+                "oversample:replicate(factor=3)", "oversample:random", "undersample:random"),
+    "models": ("logistic_regression", "decision_tree", "knn"),
+    "seeds": (0, 1),
+    "folds": 3,
+    "error_unit": ("synth_c", 5, "oversample:random", "decision_tree", 1),
+}
+
+_CACHE: dict[str, Path] = {}
+_ROOT: list[Path] = []
+
+
+def cached_results(name: str = "small", **overrides) -> Path:
+    """A results folder generated once per test process (read-only for tests:
+    copy it before changing anything)."""
+    if name not in _CACHE:
+        if not _ROOT:
+            _ROOT.append(Path(tempfile.mkdtemp(prefix="imbalance-lab-report-tests-")))
+            atexit.register(shutil.rmtree, _ROOT[0], ignore_errors=True)
+        _CACHE[name] = make_results(_ROOT[0] / name / "results" / "fixture",
+                                    **{**SMALL, **overrides})
+    return _CACHE[name]
+
+
+def test_metrics_of_the_fixture_match_scikit_learn():
+    from sklearn import metrics as skm
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 60)
+    p = np.clip(y * 0.3 + rng.random(60) * 0.7, 0, 1)
+    y_pred = (p >= 0.5).astype(int)
+    got = _metrics(y, y_pred, p)
+    assert got["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, y_pred))
+    assert got["minority_f1"] == pytest.approx(skm.f1_score(y, y_pred))
+    assert got["macro_f1"] == pytest.approx(skm.f1_score(y, y_pred, average="macro"))
+    assert got["mcc"] == pytest.approx(skm.matthews_corrcoef(y, y_pred))
+    assert got["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+    assert got["average_precision"] == pytest.approx(skm.average_precision_score(y, p))
+    assert got["brier"] == pytest.approx(skm.brier_score_loss(y, p))
+    assert got["log_loss"] == pytest.approx(skm.log_loss(y, p))
 
 
 def test_fixture_follows_the_row_contract(tmp_path):

@@ -107,17 +107,20 @@ class BlockTable:
     dropped_datasets: list[str] = field(default_factory=list)
 
 
-def block_table(means: pd.DataFrame, *, ratio: str, model: str) -> BlockTable:
+def block_table(means: pd.DataFrame, *, ratio: str, model: str, schemes=None) -> BlockTable:
     """The complete block design of one ratio and model from
     :func:`block_means` output.
 
-    A scheme with no value on any data set (say, weights for k-nearest
+    A scheme (of ``schemes``, the ones that were run; default: those with a
+    value) with no value on any data set (say, weights for k-nearest
     neighbours, always skipped) is dropped first; then every data set still
     missing a scheme is dropped, since Friedman's test needs complete blocks.
     """
     part = means[(means["ratio"] == ratio) & (means["model"] == model)]
-    table = part.pivot_table(index="dataset", columns="scheme", values="value", observed=True)
-    table = table.reindex(sorted(table.columns), axis=1).sort_index()
+    table = part.pivot_table(index="dataset", columns="scheme", values="value", observed=True,
+                             dropna=False)
+    columns = sorted(set(table.columns) | set(schemes if schemes is not None else ()))
+    table = table.reindex(columns, axis=1).sort_index()
     empty = [str(s) for s in table.columns[table.isna().all(axis=0)]]
     table = table.drop(columns=empty)
     incomplete = [str(d) for d in table.index[table.isna().any(axis=1)]]
@@ -137,7 +140,8 @@ def block_tables(rows: pd.DataFrame, metric: str):
     ratios = [r for r in rows["ratio"].cat.categories if r in set(rows["ratio"].astype(str))]
     for ratio in ratios:
         for model in sorted(rows["model"].astype(str).unique()):
-            yield ratio, model, block_table(means, ratio=ratio, model=model)
+            run = rows.loc[(rows["ratio"] == ratio) & (rows["model"] == model), "scheme"]
+            yield ratio, model, block_table(means, ratio=ratio, model=model, schemes=run.unique())
 
 
 def mean_ranks(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -252,8 +256,9 @@ def family_rows(rows: pd.DataFrame) -> pd.DataFrame:
     ok = ok_rows(rows)
     pairs = ok[["scheme", "scheme_params"]].drop_duplicates()
     fam = {(s, p): family(s, p) for s, p in pairs.itertuples(index=False)}
-    keep = ok[[fam[(s, p)] is not None for s, p in zip(ok["scheme"], ok["scheme_params"], strict=True)]]
-    keep = keep.copy()
+    inside = np.array([fam[(s, p)] is not None
+                       for s, p in zip(ok["scheme"], ok["scheme_params"], strict=True)], dtype=bool)
+    keep = ok[inside].copy()
     members = [fam[(s, p)] for s, p in zip(keep["scheme"], keep["scheme_params"], strict=True)]
     keep["factor"] = [f"{m.factor:g}" if isinstance(m.factor, float) else m.factor for m in members]
     keep["size_share"] = [m.size_share for m in members]

@@ -13,7 +13,9 @@ are data URIs), figures are PNG outputs, which the template writes as
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
@@ -104,3 +106,50 @@ def _write_atomic(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+#: Attributes that make a browser fetch something.
+_FETCHING_ATTRIBUTES = {"src", "href", "srcset", "data", "poster", "action", "formaction"}
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*([^'")\s]+)""", re.IGNORECASE)
+_REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+
+
+class _References(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if not value:
+                continue
+            if name in _FETCHING_ATTRIBUTES and not (tag == "a" and name == "href"):
+                candidates = [v.split()[0] for v in value.split(",")] if name == "srcset" else [value]
+                self.found += [f"<{tag} {name}={c}>" for c in candidates if _REMOTE.match(c)]
+            elif name == "style":
+                self._css(value, f"<{tag} style>")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data, "<style>")
+
+    def _css(self, text: str, where: str):
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)  # comments cite URLs harmlessly
+        self.found += [f"{where} {u}" for u in _CSS_URL.findall(text) if _REMOTE.match(u)]
+
+
+def external_references(html: str) -> list[str]:
+    """Every resource ``html`` would load from the network: ``src``/``href``
+    (links a reader clicks, ``<a href>``, excepted) and CSS ``url()`` /
+    ``@import`` pointing at ``http://``, ``https://`` or ``//``. Empty for a
+    page that opens offline."""
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return parser.found

@@ -182,7 +182,8 @@ def weight_vs_copies(diffs: pd.DataFrame) -> plt.Figure:
     comparisons = sorted(data["comparison"].unique())
     grid = sns.catplot(
         data=data, x="dataset", y="difference", hue="comparison", hue_order=comparisons,
-        row="metric", col="model", kind="point", errorbar=ERRORBAR, dodge=0.4, linestyle="none", height=2.4, aspect=1.5,
+        row="metric", col="model", kind="point", errorbar=ERRORBAR,
+        dodge=0.4 if len(comparisons) > 1 else False, linestyle="none", height=2.4, aspect=1.5,
         sharey="row", margin_titles=True, palette="tab10", markersize=4,
     )
     for ax in np.ravel(grid.axes):

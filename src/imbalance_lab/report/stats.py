@@ -167,11 +167,13 @@ def nadeau_bengio(differences, test_train_ratio: float) -> CorrectedTTest:
         return CorrectedTTest(float(d.mean()) if J else math.nan, math.nan, math.nan, max(J - 1, 0),
                               J, "fewer than 2 paired splits")
     mean = float(d.mean())
-    var = float(d.var(ddof=1))
-    if var == 0.0:
+    if np.all(d == d[0]):  # var is then 0 up to rounding, which would make t explode
         note = "identical on every split" if mean == 0.0 else "constant difference on every split"
         return CorrectedTTest(mean, math.nan, math.nan, J - 1, J, note)
-    t = mean / math.sqrt((1.0 / J + test_train_ratio) * var)
+    # t does not change with the scale of d; working on d / max|d| keeps tiny
+    # differences (1e-17 between weights and copies) from underflowing var.
+    unit = d / np.abs(d).max()
+    t = float(unit.mean()) / math.sqrt((1.0 / J + test_train_ratio) * float(unit.var(ddof=1)))
     p = float(2 * sst.t.sf(abs(t), df=J - 1))
     return CorrectedTTest(mean, float(t), p, J - 1, J)
 
