@@ -50,7 +50,7 @@ lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet -e '.[dev]'
 	{ echo "# Exact versions tested on Python 3.11 (x86_64 Linux). Regenerate with: make lock"; \
-	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^imbalance'; } > requirements.lock
+	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^imbalance-lab'; } > requirements.lock
 	rm -rf .lockenv
 
 clean:
