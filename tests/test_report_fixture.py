@@ -188,7 +188,9 @@ def make_results(
                         skipped = model_name == "knn" and ("weight" in params or "split" in params)
                         failed = error_unit == (dataset, ratio, scheme, model_name, seed)
                         unit_status = "skipped" if skipped else "error" if failed else "ok"
-                        units[unit_key] = {"slice": slice_key, "status": unit_status}
+                        units[unit_key] = {"slice": slice_key, "dataset": dataset,
+                                           "model": model_name, "ratio": ratio, "scheme": scheme,
+                                           "seed": seed, "status": unit_status}
                         for fold, (train, test) in enumerate(splits):
                             row = {
                                 "experiment": experiment, "unit_key": unit_key,
@@ -236,23 +238,28 @@ def make_results(
                 pd.concat(preds, ignore_index=True).to_parquet(
                     path / "predictions" / f"{slice_key}.parquet", index=False
                 )
+    # The manifest as `imbalance-lab sweep` writes it (sweep/__init__.py).
     manifest = {
-        "name": experiment,
-        "row_layout_version": row_layout.ROW_LAYOUT_VERSION,
+        "layout": 1,
+        "experiment": experiment,
         "config": {
             "name": experiment, "seeds": list(seeds), "cv": {"folds": folds, "repeats": 1},
             "datasets": list(datasets), "ratios": [str(r) for r in ratios],
             "models": list(models), "schemes": [SCHEMES[s] or "none" for s in schemes],
         },
+        "config_text": f"name: {experiment}\nseeds: {list(seeds)}\n",
         "versions": {"python": "3.11", "scikit-learn": "fixture", "imbalance-lab": "fixture"},
-        "git_commit": "0123456789abcdef0123456789abcdef01234567",
-        "datasets": {
-            d: {"fingerprint": _key(d), "citation": f"synthetic data set {d} (make_classification)"}
-            for d in datasets
+        "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
+        "data": {
+            f"{d}-{i}": {"name": d, "spec": d, "fingerprint": _key(d), "n_samples": 260,
+                         "citation": f"synthetic data set {d} (make_classification)"}
+            for i, d in enumerate(datasets)
         },
+        "slices": {f"{d}__{m}": {"dataset": d, "model": m, "status": "done", "error": ""}
+                   for d in datasets for m in models},
         "units": units,
-        "slices": {f"{d}__{m}": {"status": "ok"} for d in datasets for m in models},
-        "wall_seconds": round(time.perf_counter() - started, 3),
+        "runs": [{"started": "2026-01-01T00:00:00+00:00", "interrupted": False,
+                  "wall_seconds": round(time.perf_counter() - started, 3)}],
     }
     (path / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return path

@@ -9,7 +9,7 @@ from test_report_fixture import cached_results
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import InvalidParameterError
-from imbalance_lab.report.load import load_results, read_predictions
+from imbalance_lab.report.load import load_results, read_predictions, run_info
 
 
 @pytest.fixture()
@@ -60,7 +60,7 @@ def test_rows_of_an_older_layout_name_the_missing_columns(results):
 
 def test_a_manifest_of_another_layout_version_is_refused(results):
     manifest = json.loads((results / "manifest.json").read_text())
-    manifest["row_layout_version"] = row_layout.ROW_LAYOUT_VERSION - 1
+    manifest["row_layout_version"] = row_layout.ROW_LAYOUT_VERSION - 1  # if a sweep records it
     (results / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InvalidParameterError, match=f"version {row_layout.ROW_LAYOUT_VERSION - 1}"):
         load_results(results)
@@ -90,7 +90,11 @@ def test_every_row_file_is_read_in_the_layout_order():
     assert loaded.experiment == "fixture"
     assert [p.name for p in loaded.prediction_files] == sorted(
         p.name for p in (folder / "predictions").glob("*.parquet"))
-    assert loaded.manifest["row_layout_version"] == row_layout.ROW_LAYOUT_VERSION
+    run = loaded.run
+    assert run.commit == "0123456789abcdef0123456789abcdef01234567" and run.dirty is False
+    assert run.runs == 1 and run.wall_seconds == run.total_wall_seconds > 0
+    assert set(run.datasets) == {"synth_a", "synth_b", "synth_c"}
+    assert run.versions["python"] == "3.11"
 
 
 def test_a_folder_without_manifest_still_loads(results):
@@ -98,6 +102,14 @@ def test_a_folder_without_manifest_still_loads(results):
     loaded = load_results(results)
     assert loaded.manifest == {}
     assert loaded.experiment == "fixture"
+    assert loaded.run.commit is None and loaded.run.wall_seconds is None
+
+
+def test_run_info_adds_up_the_runs_into_a_folder():
+    info = run_info({"runs": [{"wall_seconds": 10.0}, {"wall_seconds": 0.5}, {"started": "x"}],
+                     "git": {"commit": "abc", "dirty": True}})
+    assert (info.wall_seconds, info.total_wall_seconds, info.runs) == (0.5, 10.5, 3)
+    assert info.dirty is True
 
 
 def test_a_predictions_file_without_its_keys_is_named(results):

@@ -73,6 +73,22 @@ def test_the_summary_lists_failed_units_and_data_sets(full):
     assert "0123456789abcdef" in _texts(blocks)  # the commit
 
 
+def test_bibtex_citations_read_as_one_line():
+    bib = ("@article{keel, author={Alcala-Fdez, J. and Fernandez, A. and Luengo, J. and "
+           "Derrac, J.}, title={KEEL Data-Mining Software Tool}, journal={J. Mult.-Valued Logic "
+           "Soft Comput.}, volume={17}, number={2-3}, year={2011}, pages={255-287} }")
+    assert sections.format_citation(bib) == (
+        "Alcala-Fdez, J., Fernandez, A., Luengo, J. et al. (2011). KEEL Data-Mining Software "
+        "Tool. J. Mult.-Valued Logic Soft Comput., 17(2-3), 255-287.")
+    assert sections.format_citation("Plain text (1999).") == "Plain text (1999)."
+
+
+def test_a_catalogued_data_set_is_cited_from_the_catalogue():
+    text = sections.citation("ecoli1", {})
+    assert "KEEL" in text and "(2011)" in text
+    assert sections.citation("not-a-data-set", {}) == "—"
+
+
 def test_a_sparse_grid_gets_a_report_that_says_what_is_missing(tmp_path):
     folder = make_results(tmp_path / "results" / "tiny", datasets=("synth_a",), ratios=("native",),
                           schemes=("none", "weight:balanced"), models=("logistic_regression",),
@@ -101,15 +117,29 @@ def test_the_audit_is_linked_when_it_sits_beside(tmp_path):
     results = shutil.copytree(cached_results(), tmp_path / "results" / "fixture")
     (tmp_path / "results" / "equivalence").mkdir()
     (tmp_path / "results" / "equivalence" / "report.html").write_text("<html></html>")
+    rep = sections.open_report(results, tmp_path / "out", metrics=["mcc"])
+    assert "[../equivalence/report.html](../equivalence/report.html)" in _texts(
+        sections.run_summary(rep))
+
+
+def test_units_of_a_dead_slice_are_listed_from_the_manifest(tmp_path):
+    # A slice whose notebook died leaves no rows: the manifest alone knows its units.
+    results = shutil.copytree(cached_results(), tmp_path / "results" / "fixture")
+    (results / "rows" / "synth_b__knn.parquet").unlink()
     manifest = json.loads((results / "manifest.json").read_text())
-    manifest["slices"]["synth_b__knn"] = {"status": "failed", "error": "kernel died"}
+    manifest["slices"]["synth_b__knn"].update(status="failed", error="kernel died (exit 99)")
+    dead = [k for k, u in manifest["units"].items() if u["slice"] == "synth_b__knn"]
+    for key in dead:
+        manifest["units"][key].update(status="failed", error="kernel died (exit 99)")
     (results / "manifest.json").write_text(json.dumps(manifest))
     rep = sections.open_report(results, tmp_path / "out", metrics=["mcc"])
-    blocks = sections.run_summary(rep)
-    assert "[../equivalence/report.html](../equivalence/report.html)" in _texts(blocks)
-    failed = [b.frame for b in blocks if isinstance(b, TableBlock) and b.name == "failed_slices"]
-    assert failed[0].to_dict("records") == [
-        {"slice": "synth_b__knn", "status": "failed", "error": "kernel died"}]
+    tables = {b.name: b.frame for b in sections.run_summary(rep) if isinstance(b, TableBlock)}
+    assert tables["failed_slices"].to_dict("records") == [
+        {"slice": "synth_b__knn", "status": "failed", "error": "kernel died (exit 99)"}]
+    reasons = tables["skipped_and_failed"]
+    dead_row = reasons[reasons["status"] == "failed"]
+    assert dead_row["units"].sum() == len(dead) == 6 * 2 * 2  # schemes x ratios x seeds
+    assert set(dead_row["reason"]) == {"kernel died (exit 99)"}
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

@@ -24,6 +24,44 @@ PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
 
 
 @dataclass
+class RunInfo:
+    """What the sweep's manifest says about how the results were made."""
+
+    commit: str | None = None
+    dirty: bool | None = None
+    wall_seconds: float | None = None  # of the last run
+    total_wall_seconds: float | None = None  # over every run into the folder
+    runs: int = 0
+    versions: dict = field(default_factory=dict)
+    config_text: str = ""
+    datasets: dict = field(default_factory=dict)  # name -> {fingerprint, citation, ...}
+    slices: dict = field(default_factory=dict)  # slice key -> {status, error, ...}
+    units: dict = field(default_factory=dict)  # unit key -> {status, error, dataset, ...}
+
+
+def run_info(manifest: dict) -> RunInfo:
+    """Read the manifest written by ``imbalance-lab sweep`` (an empty one
+    gives an empty :class:`RunInfo`: every field 'not recorded')."""
+    git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
+    runs = [r for r in manifest.get("runs", []) if isinstance(r, dict)]
+    walls = [float(r["wall_seconds"]) for r in runs if r.get("wall_seconds") is not None]
+    datasets = {}
+    for key, entry in (manifest.get("data") or {}).items():
+        if isinstance(entry, dict):
+            datasets[str(entry.get("name", key))] = entry
+    return RunInfo(
+        commit=git.get("commit"), dirty=git.get("dirty"),
+        wall_seconds=walls[-1] if walls else None,
+        total_wall_seconds=sum(walls) if walls else None, runs=len(runs),
+        versions=dict(manifest.get("versions") or {}),
+        config_text=str(manifest.get("config_text") or ""),
+        datasets=datasets,
+        slices={k: v for k, v in (manifest.get("slices") or {}).items() if isinstance(v, dict)},
+        units={k: v for k, v in (manifest.get("units") or {}).items() if isinstance(v, dict)},
+    )
+
+
+@dataclass
 class Results:
     """A loaded results folder.
 
@@ -42,7 +80,11 @@ class Results:
         names = self.rows["experiment"].dropna().unique()
         if len(names):
             return ", ".join(map(str, names))
-        return str(self.manifest.get("name") or self.path.name)
+        return str(self.manifest.get("experiment") or self.path.name)
+
+    @property
+    def run(self) -> RunInfo:
+        return run_info(self.manifest)
 
 
 def _stored_files(folder: Path) -> list[Path]:

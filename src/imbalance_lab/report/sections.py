@@ -12,6 +12,7 @@ partly failed sweep still gets a whole report.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pandas as pd
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError, UnknownNameError
 from imbalance_lab.report import aggregate, figures, stats
-from imbalance_lab.report.load import Results, load_results, read_predictions
+from imbalance_lab.report.load import Results, RunInfo, load_results, read_predictions, run_info
 
 #: Calibration metrics shown in the calibration section when present.
 CALIBRATION_METRICS = ("brier", "log_loss", "ece")
@@ -174,19 +175,27 @@ def _too_little(what: str, reason: str) -> str:
 
 # --- 1. what was run ---------------------------------------------------------------------------
 
-def _first(mapping: dict, *keys, default=None):
-    for key in keys:
-        if isinstance(mapping, dict) and mapping.get(key) not in (None, "", {}, []):
-            return mapping[key]
-    return default
+_BIBTEX_FIELD = re.compile(r"(\w+)\s*=\s*[{\"](.*?)[}\"]\s*(?:,|}\s*$)", re.DOTALL)
 
 
-def _manifest_datasets(manifest: dict) -> dict[str, dict]:
-    raw = _first(manifest, "datasets", "data", default={})
-    if isinstance(raw, list):
-        return {str(d.get("name")): d for d in raw if isinstance(d, dict)}
-    return {str(k): (v if isinstance(v, dict) else {"fingerprint": v}) for k, v in raw.items()} \
-        if isinstance(raw, dict) else {}
+def format_citation(text: str) -> str:
+    """A BibTeX entry as one readable line ('Authors (year). Title. Journal
+    volume(number), pages.'); any other text as it is."""
+    text = " ".join(str(text).split())
+    if not text.startswith("@"):
+        return text
+    fields = {k.lower(): v.strip() for k, v in _BIBTEX_FIELD.findall(text)}
+    if "title" not in fields:
+        return text
+    authors = [a.strip() for a in fields.get("author", "").split(" and ") if a.strip()]
+    who = ", ".join(authors[:3]) + (" et al." if len(authors) > 3 else "")
+    venue = fields.get("journal") or fields.get("booktitle") or fields.get("publisher", "")
+    volume = fields.get("volume", "") + (f"({fields['number']})" if fields.get("number") else "")
+    parts = [f"{who} ({fields.get('year', 'n.d.')}). {fields['title']}."]
+    tail = ", ".join(p for p in (venue, volume, fields.get("pages", "")) if p)
+    if tail:
+        parts.append(tail + ".")
+    return " ".join(parts).strip()
 
 
 def citation(name: str, manifest: dict) -> str:
@@ -197,11 +206,11 @@ def citation(name: str, manifest: dict) -> str:
 
         text = datasets.describe(name).get("citation")
         if text:
-            return str(text)
+            return format_citation(text)
     except (ImportError, AttributeError, ImbalanceLabError, KeyError, ValueError):
         pass
-    entry = _manifest_datasets(manifest).get(name, {})
-    return str(entry.get("citation") or "—")
+    entry = run_info(manifest).datasets.get(name, {})
+    return format_citation(entry.get("citation") or "—")
 
 
 def _format_seconds(seconds) -> str:
@@ -215,20 +224,23 @@ def _format_seconds(seconds) -> str:
 
 def run_summary(rep: Report) -> list:
     manifest = rep.results.manifest
+    run = rep.results.run
     rows = rep.rows
-    wall = _first(manifest, "wall_seconds", "wall_time", "wall_time_seconds", "elapsed_seconds")
-    commit = _first(manifest, "git_commit", "commit", default="not recorded")
+    commit = f"`{run.commit}`" if run.commit else "not recorded"
+    if run.dirty:
+        commit += " (with uncommitted edits)"
+    wall = _format_seconds(run.wall_seconds)
+    if run.runs > 1:
+        wall += f" in the last of {run.runs} runs ({_format_seconds(run.total_wall_seconds)} in all)"
     blocks = [
         f"# Report: `{rep.results.experiment}`\n\n"
-        f"Results folder `{rep.results.path}`; git commit `{commit}`; "
-        f"sweep wall time {_format_seconds(wall)}; rows in column layout version "
-        f"{row_layout.ROW_LAYOUT_VERSION}. Significance level α = {rep.alpha:g}; "
-        f"post-hoc test: {rep.posthoc}; baseline scheme: `{rep.baseline}`.",
+        f"Results folder `{rep.results.path}`; git commit {commit}; sweep wall time {wall}; "
+        f"rows in column layout version {row_layout.ROW_LAYOUT_VERSION}. Significance level "
+        f"α = {rep.alpha:g}; post-hoc test: {rep.posthoc}; baseline scheme: `{rep.baseline}`.",
         "## What was run",
         rep.table(aggregate.grid_summary(rows), "grid", "**Grid sizes**"),
     ]
     datasets = []
-    fingerprints = _manifest_datasets(manifest)
     for name, part in rows.groupby("dataset", observed=True):
         ok = aggregate.ok_rows(part)
         datasets.append({
@@ -236,7 +248,7 @@ def run_summary(rep: Report) -> list:
             "ratios": ", ".join(r for r in rep.ratios if r in set(part["ratio"].astype(str))),
             "native ratio": _native_ratio(part),
             "classes": int(part["n_classes"].max()),
-            "fingerprint": str(fingerprints.get(str(name), {}).get("fingerprint", "—"))[:16],
+            "fingerprint": str(run.datasets.get(str(name), {}).get("fingerprint", "—"))[:16],
             "ok folds": len(ok), "of folds": len(part),
         })
     blocks.append(rep.table(pd.DataFrame(datasets), "datasets", "**Data sets**"))
@@ -247,43 +259,51 @@ def run_summary(rep: Report) -> list:
     blocks.append(rep.table(pd.DataFrame({"scheme": rep.schemes}).assign(
         params=lambda f: f["scheme"].map(rows.drop_duplicates("scheme").set_index("scheme")["scheme_params"])),
         "schemes", "**Schemes**"))
-    problems = aggregate.problem_units(rows)
+    problems = pd.concat([aggregate.problem_units(rows), _unrecorded_units(run, rows)],
+                         ignore_index=True)
     if problems.empty:
         blocks.append("Every unit finished (no skipped or failed units).")
     else:
         rep.table(problems, "skipped_and_failed_units")
         blocks.append(rep.table(aggregate.problem_reasons(problems), "skipped_and_failed",
                                 "**Skipped and failed units**, one line per reason (skipped = the "
-                                "scheme cannot run as asked; error = it raised; every unit in "
-                                "[tables/skipped_and_failed_units.csv]"
+                                "scheme cannot run as asked; error = it raised; failed / pending = "
+                                "its slice's notebook died or never ran, so it has no rows; every "
+                                "unit in [tables/skipped_and_failed_units.csv]"
                                 "(tables/skipped_and_failed_units.csv))"))
-    failed = _failed_slices(manifest)
+    failed = [{"slice": key, "status": info.get("status"), "error": str(info.get("error", ""))[:300]}
+              for key, info in run.slices.items() if info.get("status") not in ("ok", "done")]
     if failed:
         blocks.append(rep.table(pd.DataFrame(failed), "failed_slices",
-                                "**Failed slices** (their notebooks died; see notebooks/)"))
-    versions = _first(manifest, "versions", "package_versions", "library_versions", default={})
-    if isinstance(versions, dict) and versions:
-        blocks.append(rep.table(pd.DataFrame({"version": versions}).rename_axis("package"),
+                                "**Slices that did not finish** (their executed notebooks are in "
+                                "notebooks/)"))
+    if run.versions:
+        blocks.append(rep.table(pd.DataFrame({"version": run.versions}).rename_axis("package"),
                                 "versions", "**Versions**"))
     else:
         blocks.append("Package versions: not recorded in the manifest.")
+    if run.config_text:
+        blocks.append("**The sweep's config**\n\n```yaml\n" + run.config_text.rstrip() + "\n```")
     blocks.append(_audit_link(rep))
     return blocks
+
+
+def _unrecorded_units(run: RunInfo, rows: pd.DataFrame) -> pd.DataFrame:
+    """Units the manifest lists as failed or pending that have no rows (their
+    slice's notebook died, or the sweep was interrupted before them)."""
+    have = set(rows["unit_key"])
+    records = [{"status": info.get("status"), "dataset": info.get("dataset"),
+                "ratio": aggregate.ratio_label(info.get("ratio")), "model": info.get("model"),
+                "scheme": info.get("scheme"), "seed": info.get("seed"), "unit_key": key,
+                "reason": str(info.get("error") or "(no reason recorded)"), "folds": 0}
+               for key, info in run.units.items()
+               if key not in have and info.get("status") not in ("ok", "skipped", "error")]
+    return pd.DataFrame(records)
 
 
 def _native_ratio(part: pd.DataFrame) -> str:
     native = part[part["ratio"].astype(str) == "native"]["ratio_actual"].dropna()
     return f"{native.mean():.2f}" if len(native) else "—"
-
-
-def _failed_slices(manifest: dict) -> list[dict]:
-    slices = _first(manifest, "slices", default={})
-    items = slices.items() if isinstance(slices, dict) else (
-        (s.get("slice_key", s.get("name", "?")), s) for s in slices if isinstance(s, dict))
-    return [{"slice": str(key), "status": info.get("status"),
-             "error": str(info.get("error", ""))[:300]}
-            for key, info in items
-            if isinstance(info, dict) and info.get("status") not in (None, "ok", "done")]
 
 
 def _audit_link(rep: Report) -> str:
