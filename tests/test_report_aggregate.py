@@ -62,7 +62,7 @@ def test_block_tables_name_the_schemes_that_never_ran(rows):
     assert set(tables) == {(r, m) for r in ("native", "5")
                            for m in ("decision_tree", "knn", "logistic_regression")}
     knn = tables[("5", "knn")]
-    assert knn.dropped_schemes == ["weight:balanced", "weight:{0: 1, 1: 3}"]
+    assert knn.dropped_schemes == ["weight:balanced", "weight:explicit(0=1,1=3)"]
     assert list(knn.table.columns) == ["none", "oversample:random",
                                        "oversample:replicate(factor=3)", "undersample:random"]
     assert knn.table.shape[0] == 3
@@ -93,33 +93,44 @@ def test_mean_ranks_by_hand():
     assert set(ranks["n_datasets"]) == {2}
 
 
-@pytest.mark.parametrize("scheme, params, factor, share", [
-    ("weight:{0: 1, 1: 3}", {"weight": {"0": 1, "1": 3}}, 3.0, 0.0),
-    ("weight:{0: 2, 1: 6}", {"weight": {0: 2, 1: 6}}, 3.0, 0.0),
-    ("weight:balanced", {"weight": "balanced"}, "balanced", 0.0),
-    ("oversample:replicate(factor=3)", {"oversample": "replicate", "factor": 3}, 3.0, 1.0),
-    ("oversample:replicate(factor=4)", {}, 4.0, 1.0),  # label only
-    ("oversample:replicate", {"oversample": "replicate"}, "balanced", 1.0),
-    ("split:balanced(size_share=0.613)", {"split": "balanced", "size_share": 0.613}, "balanced", 0.613),
+def _params(family, name=None, correct=False, **options):
+    return json.dumps({"family": family, "name": name, **options, "correct": correct})
+
+
+@pytest.mark.parametrize("scheme, params, expected", [
+    ("weight:explicit(0=1,1=3)", _params("weight", {"0": 1, "1": 3}), aggregate.Family(3.0, 0.0)),
+    ("weight:explicit(0=2,1=6)", _params("weight", {"0": 2, "1": 6}), aggregate.Family(3.0, 0.0)),
+    ("weight:explicit(majority=1,minority=4)", _params("weight", {"minority": 4, "majority": 1}),
+     aggregate.Family(4.0, 0.0)),
+    ("weight:balanced", _params("weight", "balanced"), aggregate.Family("balanced", 0.0)),
+    ("weight:balanced+correct", _params("weight", "balanced", correct=True),
+     aggregate.Family("balanced", 0.0, correct=True)),
+    ("oversample:replicate(factor=3)", _params("oversample", "replicate", factor=3),
+     aggregate.Family(3.0, 1.0)),
+    ("oversample:replicate", _params("oversample", "replicate"), aggregate.Family("balanced", 1.0)),
+    ("split:balanced(size_share=0.613)", _params("split", "balanced", size_share=0.613),
+     aggregate.Family("balanced", 0.613)),
+    ("split:6(size_share=0.5)", _params("split", 6, size_share=0.5), aggregate.Family(6.0, 0.5)),
 ])
-def test_family_reads_weight_and_copy_factors(scheme, params, factor, share):
-    member = aggregate.family(scheme, json.dumps(params))
-    assert member == aggregate.Family(factor, share)
+def test_family_reads_weight_and_copy_factors(scheme, params, expected):
+    assert aggregate.family(scheme, params) == expected
 
 
 @pytest.mark.parametrize("scheme, params", [
-    ("none", {}), ("oversample:smote", {"oversample": "smote"}),
-    ("weight:power(alpha=0.5)", {"weight": "power", "alpha": 0.5}),
-    ("weight:{0: 1, 1: 2, 2: 6}", {"weight": {"0": 1, "1": 2, "2": 6}}),
+    ("none", json.dumps({"family": "none"})),
+    ("oversample:smote", _params("oversample", "smote")),
+    ("weight:power(alpha=0.5)", _params("weight", "power", alpha=0.5)),
+    ("weight:explicit(0=1,1=2,2=6)", _params("weight", {"0": 1, "1": 2, "2": 6})),
+    ("threshold:prior", _params("threshold", "prior")),
 ])
 def test_schemes_outside_the_family(scheme, params):
-    assert aggregate.family(scheme, json.dumps(params)) is None
+    assert aggregate.family(scheme, params) is None
 
 
 def test_weight_three_against_three_copies_is_paired_fold_by_fold(rows):
     diffs = aggregate.weight_vs_copies(rows, ["roc_auc", "log_loss"])
     assert set(diffs["scheme"]) == {"oversample:replicate(factor=3)"}
-    assert set(diffs["weights_scheme"]) == {"weight:{0: 1, 1: 3}"}
+    assert set(diffs["weights_scheme"]) == {"weight:explicit(0=1,1=3)"}
     # knn cannot take weights, so it has no pair; each other model pairs every
     # data set x ratio x seed x fold once per metric.
     assert set(diffs["model"]) == {"logistic_regression", "decision_tree"}
@@ -133,7 +144,7 @@ def test_weight_three_against_three_copies_is_paired_fold_by_fold(rows):
                & (rows["model"] == one["model"]) & (rows["seed"] == one["seed"])
                & (rows["fold"] == one["fold"])].set_index("scheme")[one["metric"]]
     assert one["difference"] == pytest.approx(
-        raw["oversample:replicate(factor=3)"] - raw["weight:{0: 1, 1: 3}"])
+        raw["oversample:replicate(factor=3)"] - raw["weight:explicit(0=1,1=3)"])
 
 
 def test_cost_counts_the_copies(rows):
@@ -177,7 +188,7 @@ def test_grid_summary_and_problem_units_count_by_hand(rows):
         (3, 2, 6, 3, 2)
     units = 3 * 2 * 6 * 3 * 2
     assert grid["units (data set x ratio x scheme x model x seed)"] == units
-    # knn x {weight:balanced, weight:{0: 1, 1: 3}} on 3 data sets x 2 ratios x 2 seeds
+    # knn x {weight:balanced, weight:explicit(0=1,1=3)} on 3 data sets x 2 ratios x 2 seeds
     assert grid["units skipped"] == 2 * 3 * 2 * 2
     assert grid["units error"] == 1
     assert grid["units ok"] == units - 24 - 1

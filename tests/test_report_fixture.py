@@ -37,17 +37,23 @@ from sklearn.tree import DecisionTreeClassifier
 
 from imbalance_lab import rows as row_layout
 
-#: scheme label -> (params, how the training fold is treated)
+
+def _scheme(family: str, name, correct: bool = False, **options) -> dict:
+    """scheme_params as imbalance_lab.schemes records them."""
+    return {"family": family, "name": name, **options, "correct": correct}
+
+
+#: canonical scheme label -> scheme_params (labels as imbalance_lab.schemes writes them)
 SCHEMES = {
-    "none": {},
-    "weight:balanced": {"weight": "balanced"},
-    "weight:{0: 1, 1: 3}": {"weight": {"0": 1, "1": 3}},
-    "oversample:replicate(factor=3)": {"oversample": "replicate", "factor": 3},
-    "weight:{0: 1, 1: 6}": {"weight": {"0": 1, "1": 6}},
-    "oversample:replicate(factor=6)": {"oversample": "replicate", "factor": 6},
-    "split:{0: 1, 1: 6}(size_share=0.613)": {"split": {"0": 1, "1": 6}, "size_share": 0.613},
-    "oversample:random": {"oversample": "random"},
-    "undersample:random": {"undersample": "random"},
+    "none": {"family": "none"},
+    "weight:balanced": _scheme("weight", "balanced"),
+    "weight:explicit(0=1,1=3)": _scheme("weight", {"0": 1, "1": 3}),
+    "oversample:replicate(factor=3)": _scheme("oversample", "replicate", factor=3),
+    "weight:explicit(0=1,1=6)": _scheme("weight", {"0": 1, "1": 6}),
+    "oversample:replicate(factor=6)": _scheme("oversample", "replicate", factor=6),
+    "split:6(size_share=0.613)": _scheme("split", 6, size_share=0.613),
+    "oversample:random": _scheme("oversample", "random"),
+    "undersample:random": _scheme("undersample", "random"),
 }
 
 MODELS = {
@@ -90,27 +96,27 @@ def _treat(params, X, y, seed):
     """The training fold under a scheme: (X, y, sample_weight)."""
     rng = np.random.default_rng(seed)
     minority, majority = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    if not params:
+    family, name = params["family"], params.get("name")
+    if family == "none":
         return X, y, None
-    if "weight" in params:
-        if params["weight"] == "balanced":
+    if family == "weight":
+        if name == "balanced":
             w = {0: len(y) / (2 * len(majority)), 1: len(y) / (2 * len(minority))}
         else:
-            w = {int(k): float(v) for k, v in params["weight"].items()}
+            w = {int(k): float(v) for k, v in name.items()}
         return X, y, np.where(y == 1, w[1], w[0])
-    if params.get("oversample") == "replicate":
+    if (family, name) == ("oversample", "replicate"):
         idx = np.concatenate([np.arange(len(y))] + [minority] * (params["factor"] - 1))
         return X[idx], y[idx], None
-    if "split" in params:
-        total = float(params["split"]["1"]) / float(params["split"]["0"])
-        copies = max(1, int(round(total ** params["size_share"])))
+    if family == "split":
+        copies = max(1, int(round(name ** params["size_share"])))
         idx = np.concatenate([np.arange(len(y))] + [minority] * (copies - 1))
-        return X[idx], y[idx], np.where(y[idx] == 1, total / copies, 1.0)
-    if params.get("oversample") == "random":
+        return X[idx], y[idx], np.where(y[idx] == 1, name / copies, 1.0)
+    if (family, name) == ("oversample", "random"):
         extra = rng.choice(minority, len(majority) - len(minority), replace=True)
         idx = np.concatenate([np.arange(len(y)), extra])
         return X[idx], y[idx], None
-    if params.get("undersample") == "random":
+    if (family, name) == ("undersample", "random"):
         idx = np.sort(np.concatenate([rng.choice(majority, len(minority), replace=False), minority]))
         return X[idx], y[idx], None
     raise AssertionError(params)
@@ -185,7 +191,7 @@ def make_results(
                     for scheme in schemes:
                         params = SCHEMES[scheme]
                         unit_key = _key(experiment, dataset, ratio, scheme, model_name, seed)
-                        skipped = model_name == "knn" and ("weight" in params or "split" in params)
+                        skipped = model_name == "knn" and params["family"] in ("weight", "split")
                         failed = error_unit == (dataset, ratio, scheme, model_name, seed)
                         unit_status = "skipped" if skipped else "error" if failed else "ok"
                         units[unit_key] = {"slice": slice_key, "dataset": dataset,
@@ -200,7 +206,7 @@ def make_results(
                                 "n_train": len(train), "n_minority_train": int(y[train].sum()),
                                 "model": model_name,
                                 "model_params": json.dumps(MODELS[model_name].get_params(), default=str),
-                                "scheme": scheme, "scheme_params": json.dumps(params),
+                                "scheme": scheme, "scheme_params": json.dumps(params, sort_keys=True),
                                 "weight_normalisation": "none", "seed": seed, "repeat": 0,
                                 "fold": fold, "ece_binning": "uniform", "threshold": 0.5,
                                 "metric_notes": "{}", "status": unit_status, "error": "",
@@ -245,7 +251,7 @@ def make_results(
         "config": {
             "name": experiment, "seeds": list(seeds), "cv": {"folds": folds, "repeats": 1},
             "datasets": list(datasets), "ratios": [str(r) for r in ratios],
-            "models": list(models), "schemes": [SCHEMES[s] or "none" for s in schemes],
+            "models": list(models), "schemes": [SCHEMES[s] for s in schemes],
         },
         "config_text": f"name: {experiment}\nseeds: {list(seeds)}\n",
         "versions": {"python": "3.11", "scikit-learn": "fixture", "imbalance-lab": "fixture"},
@@ -270,7 +276,7 @@ def make_results(
 SMALL = {
     "datasets": ("synth_a", "synth_b", "synth_c"),
     "ratios": ("native", 5),
-    "schemes": ("none", "weight:balanced", "weight:{0: 1, 1: 3}",
+    "schemes": ("none", "weight:balanced", "weight:explicit(0=1,1=3)",
                 "oversample:replicate(factor=3)", "oversample:random", "undersample:random"),
     "models": ("logistic_regression", "decision_tree", "knn"),
     "seeds": (0, 1),
@@ -324,6 +330,6 @@ def test_fixture_follows_the_row_contract(tmp_path):
     lr = pd.read_parquet(out / "rows" / "synth_a__logistic_regression.parquet")
     # Logistic regression's loss is a sum over rows: weight 3 equals 3 copies
     # (up to the solver's tolerance) on every fold.
-    w3 = lr[lr["scheme"] == "weight:{0: 1, 1: 3}"].set_index("fold")["roc_auc"]
+    w3 = lr[lr["scheme"] == "weight:explicit(0=1,1=3)"].set_index("fold")["roc_auc"]
     c3 = lr[lr["scheme"] == "oversample:replicate(factor=3)"].set_index("fold")["roc_auc"]
     np.testing.assert_allclose(w3, c3, atol=2e-3)

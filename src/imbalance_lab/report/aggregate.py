@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -185,42 +184,43 @@ _MINORITY, _MAJORITY = "1", "0"
 class Family:
     """Where a scheme sits among 'weight k / k copies / copies × weight':
     ``factor`` the total up-weighting of the minority (a number, or
-    'balanced' when it is the majority:minority ratio of the fold) and
-    ``size_share`` the part of it done by copies (0 = pure weight, 1 = pure copies)."""
+    'balanced' when it is the majority:minority ratio of the fold),
+    ``size_share`` the part of it done by copies (0 = pure weight, 1 = pure
+    copies) and ``correct`` whether probabilities were prior-corrected."""
 
     factor: float | str
     size_share: float
+    correct: bool = False
 
     @property
     def kind(self) -> str:
         if self.size_share == 0:
-            return "weights"
-        if self.size_share == 1:
-            return "copies"
-        return f"copies x weights (size_share={self.size_share:g})"
+            kind = "weights"
+        elif self.size_share == 1:
+            kind = "copies"
+        else:
+            kind = f"copies x weights (size_share={self.size_share:g})"
+        return kind + (" +correct" if self.correct else "")
 
 
 def family(scheme: str, scheme_params) -> Family | None:
-    """The :class:`Family` of a scheme, or None for schemes outside it
-    (power weights, SMOTE, undersampling, ...)."""
+    """The :class:`Family` of a scheme from its ``scheme_params`` (as
+    :mod:`imbalance_lab.schemes` records them: ``family``, ``name``, options,
+    ``correct``), or None for schemes outside it (power weights, SMOTE,
+    undersampling, thresholds, ...)."""
     params = _params(scheme_params)
-    if scheme.startswith("weight:"):
-        factor = _factor(params.get("weight", scheme.split(":", 1)[1]))
-        return None if factor is None else Family(factor, 0.0)
-    if scheme.startswith("oversample:replicate"):
-        raw = params.get("factor", params.get("factors"))
-        if raw is None:
-            match = re.search(r"factor=([0-9.]+)", scheme)
-            raw = float(match.group(1)) if match else "balanced"
-        factor = _factor(raw)
-        return None if factor is None else Family(factor, 1.0)
-    if scheme.startswith("split:"):
-        factor = _factor(params.get("split", "balanced"))
-        share = params.get("size_share")
-        if factor is None or share is None:
-            return None
-        return Family(factor, float(share))
-    return None
+    kind = params.get("family", scheme.split(":")[0])
+    name = params.get("name")
+    correct = bool(params.get("correct", False))
+    if kind == "weight":
+        factor, share = _factor(name), 0.0
+    elif kind == "oversample" and name == "replicate":
+        factor, share = _factor(params.get("factor", params.get("factors", "balanced"))), 1.0
+    elif kind == "split" and params.get("size_share") is not None:
+        factor, share = _factor(name), float(params["size_share"])
+    else:
+        return None
+    return None if factor is None else Family(factor, share, correct)
 
 
 def _params(raw) -> dict:
@@ -235,17 +235,19 @@ def _params(raw) -> dict:
 
 def _factor(raw) -> float | str | None:
     """Minority up-weighting of a weight/factor spec: 'balanced', a number,
-    or a binary {label: value} mapping (minority over majority)."""
+    or a binary mapping by label (minority = 1, the data sets' convention) or
+    by role ({minority: k, majority: 1}), minority over majority."""
     if isinstance(raw, str) and raw.strip() == "balanced":
         return "balanced"
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return float(raw)
     if isinstance(raw, dict):
         mapping = {str(k): v for k, v in raw.items()}
-        if set(mapping) == {_MINORITY, _MAJORITY}:
-            return float(mapping[_MINORITY]) / float(mapping[_MAJORITY])
-        if set(mapping) == {_MINORITY}:  # factors given for the minority only
-            return float(mapping[_MINORITY])
+        for minority, majority in (("minority", "majority"), ("1", "0")):
+            if set(mapping) == {minority, majority}:
+                return float(mapping[minority]) / float(mapping[majority])
+            if set(mapping) == {minority}:  # factors given for the minority only
+                return float(mapping[minority])
     return None
 
 
@@ -263,6 +265,7 @@ def family_rows(rows: pd.DataFrame) -> pd.DataFrame:
     keep["factor"] = [f"{m.factor:g}" if isinstance(m.factor, float) else m.factor for m in members]
     keep["size_share"] = [m.size_share for m in members]
     keep["kind"] = [m.kind for m in members]
+    keep["correct"] = [m.correct for m in members]
     fold_ratio = (keep["n_train"] - keep["n_minority_train"]) / keep["n_minority_train"]
     keep["effective_factor"] = np.where(
         keep["factor"] == "balanced", fold_ratio,
@@ -277,7 +280,7 @@ def weight_vs_copies(rows: pd.DataFrame, metrics) -> pd.DataFrame:
     factor: one row per fold and metric with ``difference`` = copies-side
     minus weights. Zero on every fold where the two are equivalent."""
     fam = family_rows(rows)
-    keys = list(FOLD_KEYS) + ["factor"]
+    keys = list(FOLD_KEYS) + ["factor", "correct"]
     weights = fam[fam["size_share"] == 0]
     others = fam[fam["size_share"] > 0]
     frames = []
