@@ -200,3 +200,28 @@ def test_grid_summary_and_problem_units_count_by_hand(rows):
     knn = reasons[(reasons["model"] == "knn") & (reasons["scheme"] == "weight:balanced")].iloc[0]
     assert knn["units"] == 12 and knn["data sets"] == "synth_a, synth_b, synth_c"
     assert knn["ratios"] == "native, 5"
+
+
+def test_replicate_means_average_each_fold_over_data_sets(rows):
+    reps = aggregate.replicate_means(rows, "roc_auc")
+    got = reps[(reps["model"] == "logistic_regression") & (reps["ratio"] == "native")
+               & (reps["scheme"] == "none") & (reps["seed"] == 0) & (reps["fold"] == 1)]
+    raw = rows[(rows["model"] == "logistic_regression") & (rows["ratio_target"] == "native")
+               & (rows["scheme"] == "none") & (rows["seed"] == 0) & (rows["fold"] == 1)]
+    assert len(raw) == 3  # one per data set
+    assert got["roc_auc"].item() == pytest.approx(raw["roc_auc"].mean())
+    assert got["n_datasets"].item() == 3
+    # 2 seeds x 3 folds: the band of each point is over six replicate means.
+    per_point = reps.groupby(["model", "ratio", "scheme"], observed=True).size()
+    assert set(per_point) == {6}
+
+
+def test_metric_summary_is_mean_and_standard_error_per_data_set(rows):
+    table = aggregate.metric_summary(rows, ["mcc"])
+    got = table[(table["dataset"] == "synth_a") & (table["model"] == "knn")
+                & (table["ratio"] == "5") & (table["scheme"] == "undersample:random")].iloc[0]
+    raw = rows[(rows["dataset"] == "synth_a") & (rows["model"] == "knn")
+               & (rows["ratio_target"] == "5") & (rows["scheme"] == "undersample:random")]["mcc"]
+    assert got["mean"] == pytest.approx(raw.mean())
+    assert got["se"] == pytest.approx(raw.std(ddof=1) / np.sqrt(len(raw)))
+    assert got["folds"] == len(raw) == 6

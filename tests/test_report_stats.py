@@ -184,6 +184,16 @@ def test_cohens_dz_by_hand():
     assert stats.cohens_dz(d) == pytest.approx(0.2 / statistics.stdev(d))
 
 
+def test_holm_agrees_with_statsmodels_and_keeps_nans():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.005, 0.5, 0.04])
+    finite = ~np.isnan(p)
+    got = stats.holm(p)
+    np.testing.assert_allclose(got[finite], multipletests(p[finite], method="holm")[1])
+    assert np.isnan(got[2])
+
+
 def test_pairwise_differences_are_oriented_and_holm_adjusted():
     brier = 1 - TABLE  # lower is better: 'weight' must come out ahead
     pairs = stats.pairwise_across_datasets(brier, "brier").set_index(["scheme_a", "scheme_b"])

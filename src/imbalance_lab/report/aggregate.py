@@ -96,6 +96,27 @@ def block_means(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out[out["n"] > 0]
 
 
+def replicate_means(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``metric`` averaged over data sets for each resample (seed × repeat ×
+    fold) of each model × ratio × scheme, so that the spread of these means
+    is the spread over seeds × folds only, not the differences between data
+    sets. Data sets without a value (skipped, failed) are left out of a mean."""
+    ok = ok_rows(rows).dropna(subset=[metric])
+    keys = ["model", "ratio", "scheme", "seed", "repeat", "fold"]
+    return ok.groupby(keys, observed=True).agg(
+        **{metric: (metric, "mean"), "n_datasets": ("dataset", "nunique")}).reset_index()
+
+
+def metric_summary(rows: pd.DataFrame, metrics) -> pd.DataFrame:
+    """Per data set × model × ratio × scheme and metric: mean, standard error
+    and number of folds (ok rows), the numbers behind every line of the report."""
+    ok = ok_rows(rows)
+    long = ok.melt(id_vars=["dataset", "model", "ratio", "scheme"], value_vars=list(metrics),
+                   var_name="metric", value_name="value").dropna(subset=["value"])
+    return long.groupby(["metric", "dataset", "model", "ratio", "scheme"], observed=True)["value"] \
+        .agg(mean="mean", se="sem", folds="count").reset_index()
+
+
 @dataclass
 class BlockTable:
     """Data sets (rows) × schemes (columns) of block means, complete blocks

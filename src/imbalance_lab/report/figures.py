@@ -49,24 +49,26 @@ def _ratio_axis(grid, ratios: Sequence[str]) -> None:
         ax.set_xticklabels(ratios)
 
 
-def metric_vs_ratio(rows: pd.DataFrame, metric: str, palette: Mapping) -> plt.Figure:
-    """``metric`` (ok folds) against the imbalance ratio: one line per scheme,
-    a panel per data set (rows) × model (columns), 95 % confidence bands
+def metric_vs_ratio(replicates: pd.DataFrame, metric: str, palette: Mapping,
+                    ratios: Sequence[str]) -> plt.Figure:
+    """``metric`` against the imbalance ratio from
+    :func:`~imbalance_lab.report.aggregate.replicate_means`: one line per
+    scheme, a panel per model, the mean over data sets with a 95 % band
     (mean ± 1.96 SE) over seeds × repeats × folds."""
-    ok = aggregate.ok_rows(rows).dropna(subset=[metric])
-    ratios = list(rows["ratio"].cat.categories)
-    data = ok.assign(ratio_position=ok["ratio"].cat.codes.astype(int))
+    positions = {r: i for i, r in enumerate(ratios)}
+    data = replicates.assign(ratio_position=replicates["ratio"].astype(str).map(positions))
     hue_order = [s for s in palette if s in set(data["scheme"])]
+    n_models = data["model"].nunique()
     grid = sns.relplot(
         data=data, x="ratio_position", y=metric, hue="scheme", hue_order=hue_order,
-        palette=palette, row="dataset", col="model", kind="line", marker="o", markersize=4,
-        errorbar=ERRORBAR,
-        height=2.3, aspect=1.35, facet_kws={"sharey": "row", "margin_titles": True},
+        palette=palette, col="model", col_wrap=min(3, n_models), kind="line", marker="o",
+        markersize=4, errorbar=ERRORBAR, height=2.8, aspect=1.3,
+        facet_kws={"sharey": False},
     )
     _ratio_axis(grid, ratios)
     grid.set_axis_labels("majority : minority ratio", metric.replace("_", " "))
-    grid.set_titles(row_template="{row_name}", col_template="{col_name}")
-    grid.figure.suptitle(metric_title(metric), y=1.01)
+    grid.set_titles(col_template="{col_name}")
+    grid.figure.suptitle(metric_title(metric), y=1.02)
     return grid.figure
 
 

@@ -89,11 +89,14 @@ class Report:
     def figure(self, fig: plt.Figure, name: str) -> FigureBlock:
         """Save ``fig`` as figures/<name>.png and .svg, close it, return its block."""
         self.figures_dir.mkdir(parents=True, exist_ok=True)
+        # The tight bounding box once for both files ('tight' would lay the
+        # figure out again for each).
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=box)
         png = buffer.getvalue()
         (self.figures_dir / f"{name}.png").write_bytes(png)
-        fig.savefig(self.figures_dir / f"{name}.svg", format="svg", bbox_inches="tight")
+        fig.savefig(self.figures_dir / f"{name}.svg", format="svg", bbox_inches=box)
         plt.close(fig)
         self.saved += [self.figures_dir / f"{name}.png", self.figures_dir / f"{name}.svg"]
         return FigureBlock(name, png)
@@ -323,8 +326,11 @@ def _audit_link(rep: Report) -> str:
 def metrics_vs_ratio(rep: Report) -> list:
     blocks = [
         "## Every metric against the imbalance ratio",
-        "One line per scheme, a panel per data set (rows) and model (columns); bands are 95 % "
-        "confidence intervals (mean ± 1.96 standard errors) over seeds × folds. Metrics marked "
+        "One line per scheme, a panel per model: the mean over data sets, with a 95 % confidence "
+        "band (mean ± 1.96 standard errors) over seeds × folds — each seed and fold is averaged "
+        "over the data sets first, so the band shows resampling noise, not how data sets differ. "
+        "Every data set's own means and standard errors are in "
+        "[tables/metrics_by_dataset.csv](tables/metrics_by_dataset.csv). Metrics marked "
         "**[prevalence-dependent]** (" + ", ".join(row_layout.PREVALENCE_DEPENDENT) + ") move "
         "with the minority share of the test folds itself: imposing a ratio changes the test "
         "folds too, so their level across ratios is not comparable — compare schemes within a ratio.",
@@ -332,11 +338,14 @@ def metrics_vs_ratio(rep: Report) -> list:
     ok = aggregate.ok_rows(rep.rows)
     if ok.empty:
         return blocks + [_too_little("Metrics", "no unit finished with status 'ok'.")]
+    rep.table(aggregate.metric_summary(rep.rows, rep.metrics), "metrics_by_dataset")
     for metric in rep.metrics:
         if ok[metric].notna().sum() == 0:
             blocks.append(_too_little(metric, "no fold has a value."))
             continue
-        blocks.append(rep.figure(figures.metric_vs_ratio(rep.rows, metric, rep.palette),
+        replicates = aggregate.replicate_means(rep.rows, metric)
+        blocks.append(rep.figure(figures.metric_vs_ratio(replicates, metric, rep.palette,
+                                                         rep.ratios),
                                  f"metric_vs_ratio_{metric}"))
     return blocks
 
