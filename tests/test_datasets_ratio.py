@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -141,7 +143,8 @@ def test_imposed_counts_are_exact_or_unreachable(counts, ratio, keep_n, min_per_
     else:
         assert abs(expected[majority] - ratio * k) <= 0.5 + 1e-9  # majority = round(r k)
         # as much data as possible: one more row per minority class would break the ratio or the data
-        assert k == min(counts[c] for c in others) or ratio * (k + 1) > counts[majority] + 1e-9
+        # (exact arithmetic: the code compares the ratio's exact binary value, no tolerance)
+        assert k == min(counts[c] for c in others) or Fraction(ratio) * (k + 1) > counts[majority]
 
 
 @settings(max_examples=80, deadline=None)
@@ -277,3 +280,10 @@ def test_bad_shares(shares):
     with pytest.raises(InvalidParameterError):
         shares_counts({0: 10, 1: 10}, shares)
 
+
+
+def test_ratio_a_hair_above_one_is_compared_exactly():
+    # Found by the property test above: 1.0000000000000002 * 5 > 5, so a 5:5 set
+    # cannot keep 5 minority rows under this ratio; floor(5 / r) = 4 by hand.
+    assert ratio_counts({0: 5, 1: 5}, 1.0000000000000002) == {0: 4, 1: 4}
+    assert ratio_counts({0: 5, 1: 5}, 1.0) == {0: 5, 1: 5}
