@@ -225,3 +225,16 @@ def test_metric_summary_is_mean_and_standard_error_per_data_set(rows):
     assert got["mean"] == pytest.approx(raw.mean())
     assert got["se"] == pytest.approx(raw.std(ddof=1) / np.sqrt(len(raw)))
     assert got["folds"] == len(raw) == 6
+
+
+def test_decision_scores_are_no_probabilities():
+    units = pd.DataFrame({"unit_key": ["svm", "lr"], "dataset": "d", "ratio": "2",
+                          "model": ["linear_svm", "logistic_regression"], "scheme": "none",
+                          "seed": 0, "n_classes": 2})
+    preds = pd.DataFrame({"unit_key": ["svm", "svm", "lr", "lr"], "repeat": 0, "fold": 0,
+                          "row": [0, 1, 0, 1], "y_true": [0, 1, 0, 1],
+                          "score_kind": ["decision", "decision", "proba", "proba"],
+                          "score": [-2.5, 3.0, 0.2, 0.9]})
+    bins = aggregate.reliability_bins([preds], units, n_bins=10)
+    assert set(bins["model"]) == {"logistic_regression"}
+    assert bins.set_index("bin")["count"].to_dict() == {2: 1, 9: 1}

@@ -360,13 +360,17 @@ def reliability_bins(predictions, units: pd.DataFrame, n_bins: int = 10) -> pd.D
     accumulated over every predictions frame in ``predictions`` (an iterable,
     read one at a time). Bins as scikit-learn's ``calibration_curve``
     (uniform, ``n_bins``), so that a curve is ``sum_score / count`` against
-    ``sum_true / count`` over non-empty bins. Binary units only."""
+    ``sum_true / count`` over non-empty bins. Binary units with probability
+    scores only (``score_kind`` 'proba'; a linear SVM's decision function is
+    left out)."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
     binary = units[units["n_classes"] == 2]
     parts = []
     for frame in predictions:
         if "score" not in frame.columns:
             continue
+        if "score_kind" in frame.columns:  # a decision function is no probability
+            frame = frame[frame["score_kind"] == "proba"]
         merged = frame[["unit_key", "y_true", "score"]].merge(binary, on="unit_key")
         merged = merged[merged["score"].notna()]
         if merged.empty:
