@@ -234,7 +234,7 @@ def test_decision_scores_are_no_probabilities():
     preds = pd.DataFrame({"unit_key": ["svm", "svm", "lr", "lr"], "repeat": 0, "fold": 0,
                           "row": [0, 1, 0, 1], "y_true": [0, 1, 0, 1],
                           "score_kind": ["decision", "decision", "proba", "proba"],
-                          "score": [-2.5, 3.0, 0.2, 0.9]})
+                          "score": [-2.5, 3.0, 0.25, 0.95]})
     bins = aggregate.reliability_bins([preds], units, n_bins=10)
     assert set(bins["model"]) == {"logistic_regression"}
     assert bins.set_index("bin")["count"].to_dict() == {2: 1, 9: 1}
