@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -88,8 +89,8 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
         matrix = part.pivot_table(index="scheme", columns="ratio", values="mean_rank",
                                   observed=True).reindex(index=order, columns=ratios)
         n = int(part["n_datasets"].max())
-        sns.heatmap(matrix, ax=ax, annot=True, fmt=".1f", cmap="viridis_r", vmin=1, vmax=vmax,
-                    cbar=False, annot_kws={"size": 7})
+        _heatmap(matrix, ax=ax, annot=True, fmt=".1f", cmap="viridis_r", vmin=1, vmax=vmax,
+                 cbar=False, annot_kws={"size": 7})
         ax.set_title(f"{model} ({n} data set{'s' if n != 1 else ''})", fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")
@@ -97,6 +98,14 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
         ax.set_visible(False)
     fig.suptitle(f"mean rank, 1 = best — {metric_title(metric)}")
     return fig
+
+
+def _heatmap(data, **kwargs):
+    # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.11 marks as
+    # pending deprecation; nothing for us to change.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
+        return sns.heatmap(data, **kwargs)
 
 
 def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], models: Sequence[str],
@@ -165,8 +174,8 @@ def advantage_heatmaps(table: pd.DataFrame, metric: str, baseline: str, alpha: f
                                  observed=True).reindex(index=order, columns=ratios)
         labels = values.map(lambda v: "" if pd.isna(v) else f"{v:+.3f}")
         labels = labels + pvals.map(lambda p: "*" if pd.notna(p) and p < alpha else "")
-        sns.heatmap(values, ax=ax, annot=labels, fmt="", cmap="RdBu", center=0, vmin=-limit,
-                    vmax=limit, cbar=False, annot_kws={"size": 6.5})
+        _heatmap(values, ax=ax, annot=labels, fmt="", cmap="RdBu", center=0, vmin=-limit,
+                 vmax=limit, cbar=False, annot_kws={"size": 6.5})
         ax.set_title(model, fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")
