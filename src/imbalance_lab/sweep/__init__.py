@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imbalance_lab import rows
 from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep import faults
 from imbalance_lab.sweep.config import Config, load_config
@@ -191,6 +192,7 @@ def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_a
     config = plan.config
     return {
         "layout": 1,
+        "row_layout_version": rows.ROW_LAYOUT_VERSION,
         "experiment": config.name,
         "created": previous.get("created", started_at),
         "config": config.to_dict(),
