@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,16 +315,25 @@ def _native_ratio(part: pd.DataFrame) -> str:
     return f"{native.mean():.2f}" if len(native) else "—"
 
 
+#: Files of the equivalence audit (`imbalance-lab audit`) worth a link, when present.
+AUDIT_FILES = ("report.html", "equivalence.html", "summary.csv", "equivalence.csv",
+               "equivalence.ipynb")
+
+
 def _audit_link(rep: Report) -> str:
     audit = rep.results.path.parent / "equivalence"
     if not audit.is_dir():
         return ("The equivalence audit (`imbalance-lab audit`, written to `results/equivalence/`) "
                 "has not been run beside this folder.")
-    target = next((p for p in (audit / "report.html", audit / "equivalence.html") if p.exists()),
-                  audit)
-    link = Path("..") / target.relative_to(rep.results.path.parent)
+
+    def link(path: Path) -> str:
+        # relative to the page, so the link survives moving the results tree
+        return Path(os.path.relpath(path.resolve(), rep.out_dir.resolve())).as_posix()
+
+    found = [audit / name for name in AUDIT_FILES if (audit / name).is_file()]
+    files = "".join(f", [{p.name}]({link(p)})" for p in found)
     return (f"The equivalence audit — which models honour 'k copies = weight k' exactly — "
-            f"is beside this folder: [{link.as_posix()}]({link.as_posix()}).")
+            f"is beside this folder: [{link(audit)}/]({link(audit)}){files}.")
 
 
 # --- 2. metrics against ratio ------------------------------------------------------------------
