@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-import warnings
 from collections.abc import Mapping, Sequence
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -89,8 +89,8 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
         matrix = part.pivot_table(index="scheme", columns="ratio", values="mean_rank",
                                   observed=True).reindex(index=order, columns=ratios)
         n = int(part["n_datasets"].max())
-        _heatmap(matrix, ax=ax, annot=True, fmt=".1f", cmap="viridis_r", vmin=1, vmax=vmax,
-                 cbar=False, annot_kws={"size": 7})
+        _heatmap(ax, matrix, matrix.map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+                 cmap="viridis_r", vmin=1, vmax=vmax, fontsize=7)
         ax.set_title(f"{model} ({n} data set{'s' if n != 1 else ''})", fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")
@@ -100,12 +100,26 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
     return fig
 
 
-def _heatmap(data, **kwargs):
-    # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.11 marks as
-    # pending deprecation; nothing for us to change.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
-        return sns.heatmap(data, **kwargs)
+def _heatmap(ax, values: pd.DataFrame, labels: pd.DataFrame, *, cmap: str, vmin: float,
+             vmax: float, fontsize: float) -> None:
+    """An annotated heatmap of ``values`` (rows × columns) on ``ax``; empty
+    cells stay blank. (seaborn's heatmap redraws the whole figure once per
+    call to place its labels, which costs minutes on a figure of many panels.)"""
+    colormap = plt.get_cmap(cmap)
+    norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
+    data = np.ma.masked_invalid(values.to_numpy(dtype=float))
+    ax.imshow(data, cmap=colormap, norm=norm, aspect="auto", interpolation="nearest")
+    for (i, j), value in np.ndenumerate(values.to_numpy(dtype=float)):
+        if np.isnan(value):
+            continue
+        r, g, b, _ = colormap(norm(value))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=fontsize, color=ink)
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns])
+    ax.set_yticks(range(values.shape[0]), [str(r) for r in values.index])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], models: Sequence[str],
@@ -174,8 +188,7 @@ def advantage_heatmaps(table: pd.DataFrame, metric: str, baseline: str, alpha: f
                                  observed=True).reindex(index=order, columns=ratios)
         labels = values.map(lambda v: "" if pd.isna(v) else f"{v:+.3f}")
         labels = labels + pvals.map(lambda p: "*" if pd.notna(p) and p < alpha else "")
-        _heatmap(values, ax=ax, annot=labels, fmt="", cmap="RdBu", center=0, vmin=-limit,
-                 vmax=limit, cbar=False, annot_kws={"size": 6.5})
+        _heatmap(ax, values, labels, cmap="RdBu", vmin=-limit, vmax=limit, fontsize=6.5)
         ax.set_title(model, fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")
