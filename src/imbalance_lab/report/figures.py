@@ -124,17 +124,18 @@ def _heatmap(ax, values: pd.DataFrame, labels: pd.DataFrame, *, cmap: str, vmin:
 
 def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], models: Sequence[str],
             metric: str, alpha: float, palette: Mapping) -> plt.Figure:
-    """Critical-difference diagrams, a panel per ratio (rows) × model (columns).
+    """Critical-difference diagrams, a panel per model (rows) × ratio (columns)
+    (ratios are fewer than models, so the figure stays readable at page width).
 
     ``cells[(ratio, model)]`` is a :class:`~imbalance_lab.report.stats.FriedmanResult`
     or a string saying why that panel could not be drawn. Schemes joined by a
     bar are not significantly different. When Friedman's test does not
     reject, no post-hoc difference is claimed: every scheme is joined.
     """
-    fig, axes = plt.subplots(len(ratios), len(models), squeeze=False,
-                             figsize=(5.2 * len(models), 2.6 * len(ratios)))
-    for i, ratio in enumerate(ratios):
-        for j, model in enumerate(models):
+    fig, axes = plt.subplots(len(models), len(ratios), squeeze=False,
+                             figsize=(5.2 * len(ratios), 2.6 * len(models)))
+    for j, ratio in enumerate(ratios):
+        for i, model in enumerate(models):
             ax = axes[i, j]
             cell = cells.get((ratio, model), "no rows")
             if isinstance(cell, str):
@@ -152,7 +153,8 @@ def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], mode
             )
             k = len(cell.schemes)
             ax.set_xlim(0.5 - 0.25 * k, k + 0.5 + 0.25 * k)
-            ax.set_xticks(range(1, k + 1))
+            ax.set_xticks(range(1, k + 1, 1 if k <= 8 else 2))
+            ax.tick_params(axis="x", labelsize=6.5)
             verdict = (f"{cell.posthoc_name} post-hoc" if significant
                        else "n.s.: no post-hoc claim")
             ax.set_title(f"ratio {ratio}, {model}: N={cell.n_datasets}, Friedman "

@@ -93,7 +93,9 @@ class Report:
         """Save ``fig`` as figures/<name>.png and .svg, close it, return its block."""
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         # The tight bounding box once for both files ('tight' would lay the
-        # figure out again for each).
+        # figure out again for each), after the layout engine has placed the
+        # panels (constrained layout runs at draw time).
+        fig.draw_without_rendering()
         box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=box)
