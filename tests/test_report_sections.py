@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 from scipy import stats as sst
-from test_report_fixture import cached_results, make_results, results_from_run_slice
+from test_report_fixture import cached_results, make_results
 
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 from imbalance_lab.report import sections
@@ -176,21 +176,3 @@ def test_show_displays_blocks_outside_a_notebook(capsys, full):
     out = capsys.readouterr().out
     assert "IPython.core.display.Markdown" in out or "Report" in out
 
-
-@pytest.mark.slow
-def test_the_report_reads_what_the_compute_code_writes(tmp_path):
-    # Rows and predictions from experiment.run_slice on two KEEL data sets:
-    # real scheme labels and parameters, NaN notes, score kinds.
-    folder = results_from_run_slice(tmp_path / "results" / "compute")
-    rep = sections.open_report(folder, tmp_path / "out", metrics=["balanced_accuracy"])
-    blocks = sections.all_blocks(rep)
-    tables = {b.name: b.frame for b in blocks if isinstance(b, TableBlock)}
-    pairs = tables["weight_vs_copies"]
-    assert set(pairs["scheme"]) == {"oversample:replicate(factor=3)"}
-    assert set(pairs["weights_scheme"]) == {"weight:explicit(majority=1,minority=3)"}
-    friedman = tables["friedman"]
-    assert friedman["p_friedman"].notna().all()  # 5 schemes on 2 data sets in every panel
-    assert {"reliability", "calibration_scores", "cost"} <= {
-        b.name for b in blocks if isinstance(b, FigureBlock)}
-    datasets = tables["datasets"].set_index("data set")
-    assert "KEEL" in datasets.loc["ecoli1", "citation"]
