@@ -120,10 +120,15 @@ def test_a_sweep_with_every_unit_failed_still_gets_a_report(tmp_path):
 def test_the_audit_is_linked_when_it_sits_beside(tmp_path):
     results = shutil.copytree(cached_results(), tmp_path / "results" / "fixture")
     (tmp_path / "results" / "equivalence").mkdir()
-    (tmp_path / "results" / "equivalence" / "report.html").write_text("<html></html>")
-    rep = sections.open_report(results, tmp_path / "out", metrics=["mcc"])
-    assert "[../equivalence/report.html](../equivalence/report.html)" in _texts(
-        sections.run_summary(rep))
+    (tmp_path / "results" / "equivalence" / "summary.csv").write_text("a,b\n")
+    (tmp_path / "results" / "equivalence" / "equivalence.ipynb").write_text("{}")
+    rep = sections.open_report(results, metrics=["mcc"])  # the page in the results folder
+    text = _texts(sections.run_summary(rep))
+    assert ("[../equivalence/](../equivalence), [summary.csv](../equivalence/summary.csv), "
+            "[equivalence.ipynb](../equivalence/equivalence.ipynb).") in text
+    elsewhere = sections.open_report(results, tmp_path / "pages" / "quick", metrics=["mcc"])
+    assert "[summary.csv](../../results/equivalence/summary.csv)" in _texts(
+        sections.run_summary(elsewhere))
 
 
 def test_units_of_a_dead_slice_are_listed_from_the_manifest(tmp_path):
