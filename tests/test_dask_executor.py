@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dask
@@ -100,6 +102,22 @@ def test_unreachable_scheduler_is_an_error_naming_the_field():
         DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1, field="--scheduler")
     assert info.value.name == "--scheduler" and info.value.value == "tcp://127.0.0.1:9"
     assert "none answered within 1 s" in str(info.value)
+
+
+@pytest.mark.slow
+def test_cli_names_an_unreachable_scheduler_without_a_traceback(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("name: tiny\ndatasets: [ecoli1]\nratios: [native]\nmodels: [gaussian_nb]\nschemes: [none]\n")
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
+    done = subprocess.run(
+        [sys.executable, "-m", "imbalance_lab.cli", "sweep", str(config), "--out", str(tmp_path / "out"),
+         "--scheduler", "tcp://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--scheduler='tcp://127.0.0.1:9' is invalid" in done.stderr
+    assert "none answered within 1 s" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()  # the error came before any work
 
 
 def test_jobs_and_retries_are_checked_before_connecting():

@@ -29,8 +29,7 @@ from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep.executors import Executor
 from imbalance_lab.sweep.runner import SliceOutcome, pin_threads, run_slice_task, sweep_notebook
 
-#: Seconds to wait for the scheduler to answer, and for a first worker to join.
-CONNECT_TIMEOUT = 30
+#: Seconds to wait for a first worker to join the scheduler.
 WORKER_TIMEOUT = 60
 
 
@@ -47,6 +46,8 @@ class DaskExecutor(Executor):
     returns a failed outcome). ``task`` and ``task_kwargs`` replace the
     task function and its keyword arguments (tests use them). ``field``
     names the setting the address came from, in error messages.
+    ``connect_timeout`` defaults to Dask's ``distributed.comm.timeouts.connect``
+    (30 s; environment variable ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
 
     Connecting, waiting for a first worker and checking that every worker runs
     the same imbalance-lab source and library versions as this process (the
@@ -62,7 +63,7 @@ class DaskExecutor(Executor):
         retries: int = 1,
         task: Callable[..., SliceOutcome] = run_slice_task,
         task_kwargs: dict | None = None,
-        connect_timeout: float = CONNECT_TIMEOUT,
+        connect_timeout: float | None = None,
         worker_timeout: float = WORKER_TIMEOUT,
         field: str = "executor.dask",
     ):
@@ -205,9 +206,13 @@ def environment_difference(expected: dict, found: dict) -> str:
     return ", ".join(diffs)
 
 
-def _connect(address: Any, field: str, connect_timeout: float, worker_timeout: float):
+def _connect(address: Any, field: str, connect_timeout: float | None, worker_timeout: float):
+    import dask
+    from dask.utils import parse_timedelta
     from distributed import Client
 
+    if connect_timeout is None:
+        connect_timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
     try:
         client = Client(address, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
