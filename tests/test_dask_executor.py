@@ -128,13 +128,21 @@ def test_jobs_and_retries_are_checked_before_connecting():
 
 
 def test_environment_difference_names_each_mismatch():
-    ours = {"source_hash": "aaa", "notebook": "n1", "versions": {"numpy": "2.1", "pandas": "3.0"}}
+    ours = {"source_hash": "aaa", "notebook": "n1", "kernel": "imbalance-lab",
+            "versions": {"numpy": "2.1", "pandas": "3.0"}}
     assert environment_difference(ours, json.loads(json.dumps(ours))) == ""
-    theirs = {"source_hash": "bbb", "notebook": "n1", "versions": {"numpy": "2.0"}}
+    theirs = {"source_hash": "bbb", "notebook": "n1", "kernel": "missing", "versions": {"numpy": "2.0"}}
     assert environment_difference(ours, theirs) == (
-        "imbalance-lab source hash bbb (client aaa), numpy 2.0 (client 2.1), "
-        "pandas not installed (client 3.0)"
+        "imbalance-lab source hash bbb (client aaa), "
+        "Jupyter kernel missing (client imbalance-lab; 'make setup' installs it), "
+        "numpy 2.0 (client 2.1), pandas not installed (client 3.0)"
     )
+
+
+def test_this_process_has_what_a_worker_needs():
+    env = worker_environment()
+    assert env["kernel"] == "imbalance-lab" and env["notebook"] != "missing"
+    assert len(env["source_hash"]) == 16 and env["versions"]["scikit-learn"]
 
 
 def test_a_task_on_a_different_worker_fails_its_slice_without_running():

@@ -178,17 +178,27 @@ def run_slice_on_worker(
 @lru_cache(maxsize=1)
 def worker_environment() -> dict[str, Any]:
     """What a worker must share with the client: the package's source hash and
-    the library versions (both enter the cache keys), and the sweep notebook."""
+    the library versions (both enter the cache keys), the sweep notebook, and
+    the Jupyter kernel the notebook runs in (``make setup`` installs it)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from imbalance_lab import KERNEL_NAME
     from imbalance_lab.sweep.plan import library_versions, source_hash
 
     try:
         notebook = sweep_notebook().read_bytes()
     except FileNotFoundError:
         notebook = b""
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        kernel = KERNEL_NAME
+    except NoSuchKernel:
+        kernel = "missing"
     return {
         "source_hash": source_hash(),
         "versions": dict(library_versions()),
         "notebook": hashlib.sha256(notebook).hexdigest()[:16] if notebook else "missing",
+        "kernel": kernel,
     }
 
 
@@ -199,6 +209,9 @@ def environment_difference(expected: dict, found: dict) -> str:
         diffs.append(f"imbalance-lab source hash {found.get('source_hash')} (client {expected.get('source_hash')})")
     if found.get("notebook") != expected.get("notebook"):
         diffs.append(f"sweep notebook {found.get('notebook')} (client {expected.get('notebook')})")
+    if found.get("kernel") != expected.get("kernel"):
+        diffs.append(f"Jupyter kernel {found.get('kernel')} (client {expected.get('kernel')}; "
+                     "'make setup' installs it)")
     theirs, ours = found.get("versions", {}), expected.get("versions", {})
     for name in sorted(set(theirs) | set(ours)):
         if theirs.get(name) != ours.get(name):
