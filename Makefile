@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 KERNEL := imbalance-lab
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
+# Results folder of CONFIG (a config named like its file: configs/x.yaml -> results/x).
+RESULTS ?= results/$(basename $(notdir $(CONFIG)))
 
 .PHONY: setup run test lint unit browser bench lock clean
 
@@ -27,8 +29,12 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "WARNING: could not install chromium; browser tests will be skipped"; }
 
+# The report is written even when some units failed (it lists them); the
+# sweep's exit code is kept.
 run: setup
-	$(BIN)/imbalance-lab sweep $(CONFIG)
+	$(BIN)/imbalance-lab sweep $(CONFIG); status=$$?; \
+	if [ -d $(RESULTS)/rows ]; then $(BIN)/imbalance-lab report $(RESULTS) || exit $$?; fi; \
+	exit $$status
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

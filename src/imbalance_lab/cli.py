@@ -25,7 +25,7 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="imbalance-lab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="imbalance-lab", description="imbalance-lab: when does class weight k equal k copies, and which way of handling class imbalance works best?")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():

@@ -1,1 +1,280 @@
-"""Sweeps: config, planning, cache keys, executors, the papermill runner and the results store."""
+"""Sweeps: config, planning, cache keys, executors, the papermill runner and
+the results store, driven by one linear function, :func:`run_sweep`.
+
+::
+
+    from imbalance_lab.sweep import run_sweep
+    summary = run_sweep("configs/quick.yaml", jobs=2)
+    print(summary.text())
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.sweep import faults
+from imbalance_lab.sweep.config import Config, load_config
+
+if TYPE_CHECKING:  # the heavy modules load when a sweep runs, not when a kernel imports faults
+    from imbalance_lab.sweep.executors import Executor
+    from imbalance_lab.sweep.plan import Plan, Slice, Unit
+    from imbalance_lab.sweep.runner import SliceOutcome
+    from imbalance_lab.sweep.store import ResultsStore
+
+__all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "run_sweep"]
+
+#: Where a sweep writes by default: results/<name>/, relative to the working folder.
+RESULTS_ROOT = Path("results")
+#: How many failed slices and error units the summary text lists by name.
+SHOWN = 5
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did, for the command line and for tests."""
+
+    name: str
+    out: Path
+    units: int = 0  # planned
+    cached: int = 0  # done by an earlier run, not recomputed
+    ok: int = 0
+    skipped: int = 0
+    error: int = 0
+    failed: int = 0  # units of slices whose notebook failed
+    fits: int = 0  # ok fold rows computed in this run: one model fit each
+    slices_run: int = 0
+    jobs: int | None = None
+    wall_seconds: float = 0.0
+    interrupted: bool = False
+    failed_slices: list[tuple[str, str]] = field(default_factory=list)  # (slice, why)
+    error_units: list[tuple[str, str]] = field(default_factory=list)  # (unit key, message)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every unit is ok or skipped; 1 when a unit errored or a slice failed."""
+        return 1 if (self.error or self.failed or self.interrupted) else 0
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("ok", "skipped", "error", "failed", "cached")}
+
+    def text(self) -> str:
+        lines = [
+            f"{self.name}: {self.units} units - {self.ok} ok, {self.skipped} skipped, "
+            f"{self.error} error, {self.failed} failed, {self.cached} cached",
+            f"{self.fits} fits in {self.slices_run} notebook runs, {self.wall_seconds:.1f} s wall time"
+            + (f" on {self.jobs} workers" if self.jobs else "")
+            + f"; results in {self.out}",
+        ]
+        for key, why in self.failed_slices[:SHOWN]:
+            first = why.strip().splitlines()[0] if why.strip() else "?"
+            lines.append(f"  failed slice {key}: {first} (see {self.out / 'notebooks' / key}.ipynb)")
+        for key, message in self.error_units[:SHOWN]:
+            lines.append(f"  error in unit {key}: {message.strip().splitlines()[0] if message.strip() else '?'}")
+        hidden = max(0, len(self.failed_slices) - SHOWN) + max(0, len(self.error_units) - SHOWN)
+        if hidden:
+            lines.append(f"  ... and {hidden} more in {self.out / 'manifest.json'}")
+        if self.interrupted:
+            lines.append("  interrupted: run the same command again to finish (done units are kept)")
+        return "\n".join(lines)
+
+
+def run_sweep(
+    config: Config | str | Path,
+    *,
+    out: str | Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: bool = False,
+    load_dataset=None,
+) -> SweepSummary:
+    """Run a sweep: validate, plan, skip what is done, run the rest, record.
+
+    ``config`` is a :class:`Config` or the path of a YAML file; ``out`` the
+    results folder (default ``results/<name>``); ``jobs`` the worker processes
+    (default: the config's ``jobs``, else every core); ``force`` recomputes
+    done units; ``executor`` replaces the config's; ``progress`` draws a
+    progress bar on stderr; ``load_dataset`` replaces ``datasets.load_spec``.
+    Every error in the input is raised before any work starts.
+    """
+    from imbalance_lab.sweep.executors import make_executor
+    from imbalance_lab.sweep.plan import plan_sweep
+    from imbalance_lab.sweep.store import ResultsStore, now
+
+    started, started_at = time.perf_counter(), now()
+
+    # 1. Validate everything before any work.
+    if not isinstance(config, Config):
+        config = load_config(config)
+    jobs = config.jobs if jobs is None else jobs
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InvalidParameterError("jobs", jobs, "an integer >= 1")
+    root = Path(out) if out is not None else RESULTS_ROOT / config.name
+    if executor is None:
+        executor = make_executor(config.executor, jobs)
+
+    # 2. Plan: units with cache keys (loads each data set once, for its fingerprint).
+    plan = plan_sweep(config, load_dataset=load_dataset)
+
+    # 3. Find what is done; record the plan before running anything.
+    store = ResultsStore(root)
+    store.lock()
+    summary = SweepSummary(config.name, root, units=len(plan.units), jobs=getattr(executor, "jobs", None))
+    manifest = None
+    bar = None
+    try:
+        previous = store.read_manifest()
+        done = set() if force else store.done_units() & {u.key for u in plan.units}
+        summary.cached = len(done)
+        work = plan.pending(done)
+        manifest = _start_manifest(previous, plan, done, started_at, summary, force)
+        store.write_manifest(manifest)
+        bar = _progress_bar(progress, summary, len(work))
+
+        # 4. Run the pending slices; record each outcome as it arrives.
+        pending = {s.key: (s, units) for s, units in work}
+        with executor:
+            for s, units in work:
+                executor.submit(s.spec(config, units))
+            for outcome in executor.as_completed():
+                s, units = pending.pop(outcome.slice_key)
+                faults.checkpoint("record", outcome.slice_key)
+                _record(store, manifest, s, units, outcome, summary)
+                if bar is not None:
+                    bar.update(len(units))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        raise
+    finally:
+        summary.wall_seconds = time.perf_counter() - started
+        if bar is not None:
+            bar.close()
+        if manifest is not None:
+            manifest["runs"][-1].update(_run_record(summary))
+            store.write_manifest(manifest)
+        store.unlock()
+    return summary
+
+
+def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_at: str,
+                    summary: SweepSummary, force: bool) -> dict:
+    """The manifest of this run: the current plan, with the records of done
+    units carried over and every other unit pending."""
+    from imbalance_lab.sweep.store import git_state
+    previous = previous or {}
+    old_units = previous.get("units", {})
+    old_slices = previous.get("slices", {})
+    units = {}
+    for unit in plan.units:
+        if unit.key in done:
+            units[unit.key] = old_units[unit.key]
+        else:
+            units[unit.key] = {**unit.record(), "status": "pending", "error": ""}
+    slices = {}
+    for s in plan.slices:
+        complete = all(u.key in done for u in s.units)
+        slices[s.key] = {
+            **(old_slices.get(s.key, {}) if complete else {}),
+            "dataset": s.data.name,
+            "model": s.model_label,
+            "model_spec": s.model,
+            "units": len(s.units),
+            "status": "done" if complete else "pending",
+            "rows": f"rows/{s.key}.parquet",
+            "notebook": f"notebooks/{s.key}.ipynb",
+        }
+    config = plan.config
+    return {
+        "layout": 1,
+        "experiment": config.name,
+        "created": previous.get("created", started_at),
+        "config": config.to_dict(),
+        "config_source": config.source,
+        "config_text": config.text,
+        "package": {"source_hash": plan.source_hash},
+        "versions": plan.versions,
+        "git": git_state(),
+        "data": {
+            ident: {"name": d.name, "spec": d.spec, "fingerprint": d.fingerprint,
+                    "n_samples": d.n_samples, "citation": d.citation}
+            for ident, d in plan.data.items()
+        },
+        "slices": slices,
+        "units": units,
+        "runs": [*previous.get("runs", []),
+                 {"started": started_at, "jobs": summary.jobs, "force": force,
+                  "cached": summary.cached, "interrupted": True}],
+    }
+
+
+def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ...],
+            outcome: SliceOutcome, summary: SweepSummary) -> None:
+    """Write one slice's outcome: its tables and notebook first, then the
+    manifest that declares its units done."""
+    from imbalance_lab.sweep.store import now, unit_status
+    summary.slices_run += 1
+    finished = now()
+    entry = manifest["slices"][s.key]
+    if outcome.notebook is not None:
+        store.write_notebook(s.key, outcome.notebook)
+    if outcome.status != "done":
+        summary.failed += len(units)
+        summary.failed_slices.append((s.key, outcome.error))
+        for unit in units:
+            manifest["units"][unit.key].update(status="failed", error=outcome.error, finished=finished)
+        entry.update(status="failed", error=outcome.error, seconds=round(outcome.seconds, 3), finished=finished)
+        store.write_manifest(manifest, force=False)
+        return
+
+    order = {u.key: u.index for u in s.units}
+    store.write_slice_tables(s.key, outcome.rows, outcome.predictions, order)
+    faults.checkpoint("manifest", s.key)  # between the tables and the manifest, for the tests
+    grouped = dict(iter(outcome.rows.groupby("unit_key", sort=False)))
+    for unit in units:
+        unit_rows = grouped.get(unit.key, outcome.rows.iloc[:0])
+        status, reason = unit_status(unit_rows)
+        setattr(summary, status, getattr(summary, status) + 1)
+        if status == "error":
+            summary.error_units.append((unit.key, reason))
+        seconds = float(unit_rows["fit_seconds"].sum() + unit_rows["predict_seconds"].sum())
+        manifest["units"][unit.key].update(
+            status=status, error=reason, finished=finished,
+            folds=len(unit_rows), fit_predict_seconds=round(seconds, 4),
+        )
+    summary.fits += int((outcome.rows["status"] == "ok").sum())
+    entry.update(status="done", error="", seconds=round(outcome.seconds, 3), finished=finished,
+                 predictions=f"predictions/{s.key}.parquet" if outcome.predictions is not None else None)
+    store.write_manifest(manifest, force=False)
+
+
+def _run_record(summary: SweepSummary) -> dict[str, Any]:
+    from imbalance_lab.sweep.store import now
+
+    return {
+        "finished": now(),
+        "wall_seconds": round(summary.wall_seconds, 3),
+        "fits": summary.fits,
+        "slices_run": summary.slices_run,
+        "counts": summary.counts(),
+        "interrupted": summary.interrupted,
+    }
+
+
+def _progress_bar(progress: bool, summary: SweepSummary, n_slices: int):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    print(
+        f"{summary.name}: {summary.units} units, {summary.cached} already done, "
+        f"{summary.units - summary.cached} to run in {n_slices} notebook runs"
+        + (f" on {summary.jobs} workers" if summary.jobs else ""),
+        file=sys.stderr,
+    )
+    return tqdm(total=summary.units, initial=summary.cached, unit="unit", desc=summary.name,
+                file=sys.stderr, dynamic_ncols=True, smoothing=0.1)

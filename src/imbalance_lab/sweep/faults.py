@@ -49,4 +49,5 @@ def _matches(name: object, selector: str) -> bool:
     # An index must match exactly (unit 30 is not unit 3); a key by its prefix.
     if isinstance(name, int):
         return str(name) == selector
-    return str(name).startswith(selector)
+    # A number selects an index only: hex unit keys may start with its digits.
+    return not selector.isdigit() and str(name).startswith(selector)

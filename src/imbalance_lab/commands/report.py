@@ -1,0 +1,41 @@
+"""`imbalance-lab report RESULTS_DIR`: write the HTML report, figures and tables."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results_dir", metavar="RESULTS_DIR",
+                        help="results folder written by `imbalance-lab sweep` (e.g. results/default)")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help="write report.html, figures/ and tables/ here (default: RESULTS_DIR)")
+    parser.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                        help="a main metric to show (repeatable; default: every main metric with values)")
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    parser.add_argument("--posthoc", default="nemenyi", choices=["nemenyi", "conover"],
+                        help="post-hoc test after Friedman's (default nemenyi)")
+    parser.add_argument("--baseline", default=None, metavar="SCHEME",
+                        help="scheme the others are compared with (default 'none' when it was run)")
+    parser.add_argument("--check", action="store_true",
+                        help="open the page in headless Chromium: no console errors, every image "
+                             "rendered; saves report.png beside it")
+
+
+def run(args: argparse.Namespace) -> int:
+    from imbalance_lab.report import build_report
+
+    files = build_report(args.results_dir, args.out, metrics=args.metrics, alpha=args.alpha,
+                         posthoc=args.posthoc, baseline=args.baseline, check_browser=args.check)
+    print(f"figures: {len(files.figures)} files in {files.html.parent / 'figures'}")
+    print(f"tables:  {len(files.tables)} files in {files.html.parent / 'tables'}")
+    if files.page_check is not None:
+        check = files.page_check
+        print(f"browser: {len(check.images)} images, screenshot {files.screenshot}")
+        if not check.ok:
+            for problem in check.problems():
+                print(f"browser: {problem}")
+            print(f"report:  {files.html} (the browser check FAILED)")
+            return 1
+    print(f"report:  {files.html}")
+    return 0

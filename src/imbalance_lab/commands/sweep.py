@@ -1,0 +1,43 @@
+"""`imbalance-lab sweep CONFIG`: run a sweep config and record its results.
+
+A thin layer over :func:`imbalance_lab.sweep.run_sweep`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", metavar="CONFIG", help="sweep config (YAML), e.g. configs/quick.yaml")
+    parser.add_argument(
+        "--out", metavar="DIR", default=None,
+        help="results folder of this sweep (default: results/<name> from the config)",
+    )
+    parser.add_argument(
+        "--jobs", metavar="N", type=int, default=None,
+        help="worker processes, each with one BLAS/OpenMP thread (default: the config's jobs, else every core)",
+    )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="recompute every unit, even those already done",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from imbalance_lab.sweep import load_config, run_sweep
+
+    config = load_config(args.config)  # every config error is raised here, before any work
+    # `kill` (SIGTERM) stops the sweep like Ctrl-C: the workers and their
+    # kernels are stopped and what was recorded stays recorded.
+    signal.signal(signal.SIGTERM, _interrupt)
+    summary = run_sweep(config, out=args.out, jobs=args.jobs, force=args.force, progress=True)
+    print(summary.text())
+    return summary.exit_code
+
+
+def _interrupt(signum, frame):
+    print("imbalance-lab sweep: terminated, stopping the workers", file=sys.stderr)
+    raise KeyboardInterrupt

@@ -1,0 +1,206 @@
+"""Read a results folder written by ``imbalance-lab sweep`` and check its layout.
+
+Everything the report shows comes from three things in the folder:
+``rows/*.parquet`` (one row per fold, columns :data:`imbalance_lab.rows.COLUMNS`),
+``predictions/*.parquet`` (out-of-fold scores) and ``manifest.json``. A folder
+that does not exist, holds no rows, or holds rows from an older column layout
+is refused here with a message saying what is missing, before any figure is
+drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from imbalance_lab import rows as row_layout
+from imbalance_lab.errors import InvalidParameterError
+
+#: Columns a predictions file must hold (one row per held-out row of a fold).
+PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
+
+
+@dataclass
+class RunInfo:
+    """What the sweep's manifest says about how the results were made."""
+
+    commit: str | None = None
+    dirty: bool | None = None
+    wall_seconds: float | None = None  # of the last run
+    total_wall_seconds: float | None = None  # over every run into the folder
+    runs: int = 0
+    versions: dict = field(default_factory=dict)
+    config_text: str = ""
+    datasets: dict = field(default_factory=dict)  # name -> {fingerprint, citation, ...}
+    slices: dict = field(default_factory=dict)  # slice key -> {status, error, ...}
+    units: dict = field(default_factory=dict)  # unit key -> {status, error, dataset, ...}
+
+
+def run_info(manifest: dict) -> RunInfo:
+    """Read the manifest written by ``imbalance-lab sweep`` (an empty one
+    gives an empty :class:`RunInfo`: every field 'not recorded')."""
+    git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
+    runs = [r for r in manifest.get("runs", []) if isinstance(r, dict)]
+    walls = [float(r["wall_seconds"]) for r in runs if r.get("wall_seconds") is not None]
+    datasets = {}
+    for key, entry in (manifest.get("data") or {}).items():
+        if isinstance(entry, dict):
+            datasets[str(entry.get("name", key))] = entry
+    return RunInfo(
+        commit=git.get("commit"), dirty=git.get("dirty"),
+        wall_seconds=walls[-1] if walls else None,
+        total_wall_seconds=sum(walls) if walls else None, runs=len(runs),
+        versions=dict(manifest.get("versions") or {}),
+        config_text=str(manifest.get("config_text") or ""),
+        datasets=datasets,
+        slices={k: v for k, v in (manifest.get("slices") or {}).items() if isinstance(v, dict)},
+        units={k: v for k, v in (manifest.get("units") or {}).items() if isinstance(v, dict)},
+    )
+
+
+@dataclass
+class Results:
+    """A loaded results folder.
+
+    ``rows`` holds every stored row (all statuses) in the layout of
+    :data:`imbalance_lab.rows.COLUMNS`; ``prediction_files`` are read lazily
+    (they can be large) by :func:`read_predictions`.
+    """
+
+    path: Path
+    rows: pd.DataFrame
+    manifest: dict
+    prediction_files: list[Path] = field(default_factory=list)
+
+    @property
+    def experiment(self) -> str:
+        names = self.rows["experiment"].dropna().unique()
+        if len(names):
+            return ", ".join(map(str, names))
+        return str(self.manifest.get("experiment") or self.path.name)
+
+    @property
+    def run(self) -> RunInfo:
+        return run_info(self.manifest)
+
+
+def _stored_files(folder: Path) -> list[Path]:
+    # Atomic writers leave temporaries under hidden or '.tmp' names; a file
+    # that was never completed must not be read as a result.
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.glob("*.parquet") if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def load_results(results_dir: str | Path) -> Results:
+    """Load and validate the results folder ``results_dir``.
+
+    Raises :class:`~imbalance_lab.errors.InvalidParameterError` naming
+    ``results_dir`` when the folder does not exist, holds no row files, or
+    holds rows whose columns are not the current layout
+    (:data:`imbalance_lab.rows.ROW_LAYOUT_VERSION`).
+    """
+    path = Path(results_dir)
+    if not path.exists():
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            "no such folder; pass a folder written by `imbalance-lab sweep` (e.g. results/default)",
+        )
+    if not path.is_dir():
+        raise InvalidParameterError(
+            "results_dir", str(path), "not a folder; pass a folder written by `imbalance-lab sweep`"
+        )
+    manifest = _read_manifest(path)
+    _check_manifest_layout(path, manifest)
+    row_files = _stored_files(path / "rows")
+    if not row_files:
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            "the folder holds no result rows (no rows/*.parquet); run `imbalance-lab sweep` "
+            "into it first, or check that the sweep finished at least one slice",
+        )
+    frames = []
+    for file in row_files:
+        frame = pd.read_parquet(file)
+        _check_columns(file, frame)
+        frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    rows = rows[list(row_layout.COLUMNS) + [c for c in rows.columns if c not in row_layout.COLUMNS]]
+    _check_statuses(path, rows)
+    return Results(
+        path=path,
+        rows=rows,
+        manifest=manifest,
+        prediction_files=_stored_files(path / "predictions"),
+    )
+
+
+def _read_manifest(path: Path) -> dict:
+    file = path / "manifest.json"
+    if not file.exists():
+        return {}
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidParameterError(
+            "results_dir", str(path), f"manifest.json is not valid JSON ({exc})"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise InvalidParameterError(
+            "results_dir", str(path), "manifest.json does not hold a JSON object"
+        )
+    return manifest
+
+
+def _check_manifest_layout(path: Path, manifest: dict) -> None:
+    version = manifest.get("row_layout_version")
+    if version is not None and version != row_layout.ROW_LAYOUT_VERSION:
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            f"its rows follow column layout version {version!r}, this imbalance-lab reads "
+            f"version {row_layout.ROW_LAYOUT_VERSION}; re-run the sweep (imbalance-lab sweep "
+            "CONFIG --force) to rewrite them",
+        )
+
+
+def _check_columns(file: Path, frame: pd.DataFrame) -> None:
+    missing = [c for c in row_layout.COLUMNS if c not in frame.columns]
+    if missing:
+        raise InvalidParameterError(
+            "results_dir", str(file.parent.parent),
+            f"{file.name} holds rows from an older or foreign column layout: missing columns "
+            f"{missing} (this imbalance-lab reads layout version {row_layout.ROW_LAYOUT_VERSION}, "
+            "see imbalance_lab/rows.py); re-run the sweep (imbalance-lab sweep CONFIG --force)",
+        )
+
+
+def _check_statuses(path: Path, rows: pd.DataFrame) -> None:
+    unknown = sorted(set(rows["status"].dropna().astype(str)) - set(row_layout.STATUSES))
+    if unknown:
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            f"rows carry unknown status values {unknown}; expected one of {list(row_layout.STATUSES)}",
+        )
+
+
+def read_predictions(results: Results, columns: list[str] | None = None):
+    """Yield each predictions file of ``results`` as a DataFrame (one at a
+    time, so that a large sweep never sits in memory whole).
+
+    A file lacking the key columns is refused with a message naming it.
+    """
+    for file in results.prediction_files:
+        frame = pd.read_parquet(file, columns=columns)
+        wanted = [c for c in PREDICTION_KEYS if columns is None or c in columns]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            raise InvalidParameterError(
+                "results_dir", str(results.path),
+                f"predictions/{file.name} lacks columns {missing}",
+            )
+        yield frame

@@ -1,0 +1,276 @@
+"""The results folder of one sweep, written by the client alone.
+
+::
+
+    results/<name>/
+      rows/<slice>.parquet        one row per fold (rows.COLUMNS); unit_key says which unit
+      rows/<slice>.csv            the same rows as CSV
+      predictions/<slice>.parquet out-of-fold scores (when store_predictions)
+      notebooks/<slice>.ipynb     the executed notebook of the slice's latest run
+      manifest.json               config, versions, git commit, data fingerprints,
+                                  per-unit status and timings, run history
+
+Every file is written to a temporary name in its folder and moved into place
+with ``os.replace``, so a reader sees the old file or the new one, never half
+of one. A slice's rows are written first and the manifest second: a unit is
+*done* only once the manifest says so (and its rows are in the slice file), so
+a sweep killed between the two recomputes that slice and replaces its rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+import imbalance_lab
+from imbalance_lab import rows
+from imbalance_lab.errors import ImbalanceLabError
+
+MANIFEST = "manifest.json"
+MANIFEST_LAYOUT = 1
+#: Unit statuses that are final: such a unit is not run again (until its key changes).
+DONE = ("ok", "skipped")
+#: A paced manifest write waits this many times as long as the last write took.
+MANIFEST_PACING = 10
+_TMP_MARK = ".tmp-"
+
+
+class StoreLocked(ImbalanceLabError):
+    """Another sweep is writing to this results folder."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"{path} is being written by another imbalance-lab sweep (lock held); wait for it or choose --out")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary path next to ``path``, flush it to
+    disk, then move it over ``path`` in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_json(path: Path, value: Any) -> None:
+    text = json.dumps(value, indent=1, sort_keys=False, default=str, allow_nan=False)
+    atomic_write_bytes(path, text.encode("utf-8") + b"\n")
+
+
+class ResultsStore:
+    """Reads and writes one sweep's results folder (see the module docstring)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._lock_file = None
+        self._last_write_end = 0.0
+        self._last_write_seconds = 0.0
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def rows_path(self, slice_key: str) -> Path:
+        return self.root / "rows" / f"{slice_key}.parquet"
+
+    def rows_csv_path(self, slice_key: str) -> Path:
+        return self.root / "rows" / f"{slice_key}.csv"
+
+    def predictions_path(self, slice_key: str) -> Path:
+        return self.root / "predictions" / f"{slice_key}.parquet"
+
+    def notebook_path(self, slice_key: str) -> Path:
+        return self.root / "notebooks" / f"{slice_key}.ipynb"
+
+    # -- the writer's lock ----------------------------------------------------
+    def lock(self) -> None:
+        """Take the folder's writer lock (released when the process ends, even
+        on kill) and clear temporary files left by a killed writer."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "w")  # noqa: SIM115 - held until unlock()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise StoreLocked(self.root) from None
+        self._lock_file = fh
+        for tmp in self.root.rglob(f".*{_TMP_MARK}*"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- reading -------------------------------------------------------------
+    def read_manifest(self) -> dict | None:
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def done_units(self) -> set[str]:
+        """Keys of units recorded as done in the manifest whose rows are in
+        their slice file (a rows file deleted by hand is recomputed)."""
+        manifest = self.read_manifest()
+        if not manifest:
+            return set()
+        by_slice: dict[str, set[str]] = {}
+        for key, unit in manifest.get("units", {}).items():
+            if unit.get("status") in DONE:
+                by_slice.setdefault(unit["slice"], set()).add(key)
+        done = set()
+        for slice_key, keys in by_slice.items():
+            done |= keys & self._stored_unit_keys(slice_key)
+        return done
+
+    def read_rows(self, slice_key: str | None = None) -> pd.DataFrame:
+        """Rows of one slice, or of every slice the manifest lists, in the
+        planned order. Slices no longer in the config are not read."""
+        if slice_key is not None:
+            return self._read_table(self.rows_path(slice_key))
+        manifest = self.read_manifest() or {}
+        frames = [self._read_table(self.rows_path(k)) for k in manifest.get("slices", {})]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=list(rows.COLUMNS))
+        return pd.concat(frames, ignore_index=True)
+
+    def _stored_unit_keys(self, slice_key: str) -> set[str]:
+        path = self.rows_path(slice_key)
+        if not path.exists():
+            return set()
+        return set(pq.read_table(path, columns=["unit_key"]).column("unit_key").to_pylist())
+
+    @staticmethod
+    def _read_table(path: Path) -> pd.DataFrame:
+        if not path.exists():
+            return pd.DataFrame()
+        return pd.read_parquet(path)
+
+    # -- writing -------------------------------------------------------------
+    def write_slice_tables(
+        self,
+        slice_key: str,
+        new_rows: pd.DataFrame,
+        new_predictions: pd.DataFrame | None,
+        order: dict[str, int],
+    ) -> None:
+        """Merge a slice's new rows (and predictions) into its files.
+
+        Rows of the units in ``new_rows`` replace any stored rows of the same
+        units (a slice killed after its rows were written but before the
+        manifest is simply recomputed); stored rows of units not in ``order``
+        (no longer planned: the config or the code changed) are dropped.
+        """
+        merged = self._merge(self.rows_path(slice_key), new_rows, order, ("repeat", "fold"))
+        merged = merged[list(rows.COLUMNS)]
+        atomic_write(self.rows_path(slice_key), lambda tmp: merged.to_parquet(tmp, index=False))
+        atomic_write(self.rows_csv_path(slice_key), lambda tmp: merged.to_csv(tmp, index=False))
+        if new_predictions is not None and "unit_key" in new_predictions:
+            preds = self._merge(self.predictions_path(slice_key), new_predictions, order, ())
+            atomic_write(self.predictions_path(slice_key), lambda tmp: preds.to_parquet(tmp, index=False))
+
+    def write_notebook(self, slice_key: str, notebook: bytes) -> None:
+        atomic_write_bytes(self.notebook_path(slice_key), notebook)
+
+    def write_manifest(self, manifest: dict, *, force: bool = True) -> bool:
+        """Write the manifest; with ``force=False`` only if the time since the
+        last write is at least ``MANIFEST_PACING`` times what that write took.
+
+        A big study's manifest takes a while to write; pacing keeps that
+        under a tenth of the run, and costs at most the slices recorded since
+        the last write if the client is killed (they are recomputed).
+        """
+        if not force and time.perf_counter() - self._last_write_end < MANIFEST_PACING * self._last_write_seconds:
+            return False
+        started = time.perf_counter()
+        manifest["updated"] = now()
+        atomic_write_json(self.manifest_path, manifest)
+        self._last_write_end = time.perf_counter()
+        self._last_write_seconds = self._last_write_end - started
+        return True
+
+    def _merge(
+        self, path: Path, new: pd.DataFrame, order: dict[str, int], within: tuple[str, ...]
+    ) -> pd.DataFrame:
+        old = self._read_table(path)
+        replaced = set(new["unit_key"])
+        if len(old):
+            keep = old["unit_key"].isin(order.keys()) & ~old["unit_key"].isin(replaced)
+            frames = [old[keep], new]
+        else:
+            frames = [new]
+        frames = [f for f in frames if len(f)] or [new]
+        merged = pd.concat(frames, ignore_index=True)
+        # A stable order (planned unit order, then repeat and fold) makes the
+        # files identical whatever order the workers finished in.
+        position = merged["unit_key"].map(order)
+        by = ["_position", *(c for c in within if c in merged)]
+        merged = (
+            merged.assign(_position=position)
+            .sort_values(by, kind="stable")
+            .drop(columns="_position")
+            .reset_index(drop=True)
+        )
+        return merged
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def git_state(path: Path | None = None) -> dict:
+    """The commit of the package's git checkout and whether it has edits;
+    ``{"commit": None}`` outside a checkout or without git."""
+    path = Path(imbalance_lab.__file__).parent if path is None else Path(path)
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit or None, "dirty": bool(status.strip())}
+
+
+def unit_status(unit_rows: pd.DataFrame) -> tuple[str, str]:
+    """A unit's status from its fold rows: any error makes it ``error``; else
+    any skipped fold makes it ``skipped``; else ``ok``. Returns (status, reason)."""
+    if not len(unit_rows):
+        return "error", "run_slice returned no rows for this unit"
+    for status in ("error", "skipped"):
+        hit = unit_rows[unit_rows["status"] == status]
+        if len(hit):
+            return status, str(hit["error"].iloc[0])
+    return "ok", ""
+

@@ -1,0 +1,219 @@
+"""Sweep config validation: every error names the dotted field and the value,
+before any work; the CLI prints it without a traceback."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imbalance_lab import cli, rows
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.sweep import run_sweep
+from imbalance_lab.sweep.config import load_config, parse_config
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+BASE = {
+    "name": "t",
+    "seeds": [0, 1],
+    "cv": {"folds": 3, "repeats": 1},
+    "datasets": ["ecoli1"],
+    "ratios": ["native", 5],
+    "models": ["logistic_regression"],
+    "schemes": ["none", {"weight": "balanced"}],
+}
+
+
+def _with(path: str, value, base=BASE):
+    """BASE with the dotted ``path`` set to ``value`` (``None`` for DELETE)."""
+    data = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    target = data
+    for key in parents:
+        target = target[key]
+    if value is DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+DELETE = object()
+
+# (dotted path to change, new value, field the error must name, value it must show)
+CASES = [
+    ("datsets", ["ecoli1"], "datsets", ["ecoli1"]),                 # unknown key (a typo)
+    ("schemes", DELETE, "schemes", None),                           # required key missing
+    ("cv.folds", 1, "cv.folds", 1),
+    ("cv.folds", True, "cv.folds", True),
+    ("cv.fold", 5, "cv.fold", 5),
+    ("cv", [5, 1], "cv", [5, 1]),
+    ("seeds", 3, "seeds", 3),
+    ("seeds", [0, -1], "seeds[1]", -1),
+    ("seeds", [0, 0], "seeds[1]", 0),
+    ("seeds", [], "seeds", []),
+    ("ratios", ["native", 0.5], "ratios[1]", 0.5),
+    ("ratios", ["1:5"], "ratios[0]", "1:5"),
+    ("ratios", [2, 2.0], "ratios[1]", 2.0),
+    ("ratios", ["Native"], "ratios[0]", "Native"),
+    ("ratios", [float("inf")], "ratios[0]", float("inf")),
+    ("name", "../evil", "name", "../evil"),
+    ("name", "/tmp/evil", "name", "/tmp/evil"),
+    ("name", "a/b", "name", "a/b"),
+    ("name", ".hidden", "name", ".hidden"),
+    ("name", "..", "name", ".."),
+    ("name", "equivalence", "name", "equivalence"),
+    ("name", 7, "name", 7),
+    ("description", ["x"], "description", ["x"]),
+    ("metrics", ["balanced_acuracy"], "metrics[0]", "balanced_acuracy"),
+    ("metrics", ["mcc", "mcc"], "metrics[1]", "mcc"),
+    ("weight_normalisation", "max", "weight_normalisation", "max"),
+    ("ece_binning", "adaptive", "ece_binning", "adaptive"),
+    ("keep_n", "yes", "keep_n", "yes"),
+    ("store_predictions", 1, "store_predictions", 1),
+    ("unit_time_limit", 0, "unit_time_limit", 0),
+    ("unit_time_limit", "5m", "unit_time_limit", "5m"),
+    ("jobs", 0, "jobs", 0),
+    ("jobs", 1.5, "jobs", 1.5),
+    ("executor", "slurm", "executor", "slurm"),
+    ("executor", {"dask": ""}, "executor.dask", ""),
+    ("executor", {"dask": "tcp://h:8786", "retries": 2}, "executor.retries", 2),
+    ("datasets", ["ecoli_one"], "datasets[0]", "ecoli_one"),
+    ("datasets", ["ecoli1", "ecoli1"], "datasets[1]", "ecoli1"),
+    ("datasets", "ecoli1", "datasets", "ecoli1"),
+    ("models", ["logistic_regression", "random_forrest"], "models[1]", "random_forrest"),
+    ("models", [{"name": "random_forest", "params": {"n_trees": 5}}], "models[0]", "n_trees"),
+    ("schemes", ["none", {"weight": "balancd"}], "schemes[1]", "balancd"),
+    ("schemes", [{"oversample": "smote", "k_neighbours": 5}], "schemes[0]", "k_neighbours"),
+    ("schemes", [{"weight": "power", "alpha": [0.5, -1]}], "schemes[0]", -1),
+    ("schemes", [{"split": "balanced", "size_share": []}], "schemes[0].size_share", []),
+    ("schemes", ["none", {"weight": "balanced"}, {"weight": "balanced"}], "schemes[2]", None),
+    ("schemes", ["none", {"weight": "balanced"}, {"weight": "balanced", "correct": False}], "schemes[2]", None),
+    ("schemes", [{"split": "balanced", "size_share": [0, 0.0]}], "schemes[0]", None),
+    ("models", ["knn", {"name": "knn"}], "models[1]", None),
+]
+
+
+def _same(a, b):
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b and type(a) is type(b)
+
+
+@pytest.mark.parametrize(("path", "value", "field", "shown"), CASES, ids=[f"{c[0]}={c[1]!r}" for c in CASES])
+def test_each_error_names_the_field_and_the_value(path, value, field, shown):
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with(path, value), source="x.yaml")
+    err = info.value
+    message = str(err)
+    assert message.startswith("x.yaml: ")
+    assert err.name.startswith(field), (err.name, field)
+    if shown is not None:
+        assert repr(shown) in message or str(shown) in message, message
+        if err.name == field:
+            assert _same(err.value, shown) or isinstance(err.value, dict), (err.value, shown)
+
+
+def test_unknown_names_suggest_the_close_ones():
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with("metrics", ["balanced_acuracy"]))
+    assert "'balanced_accuracy'" in str(info.value)
+
+
+def test_a_valid_config_is_filled_with_defaults_and_scheme_axes_expanded():
+    data = _with("schemes", ["none", {"split": "balanced", "size_share": [0, 0.613, 1]}])
+    config = parse_config(data)
+    assert config.schemes == (
+        "none",
+        {"split": "balanced", "size_share": 0},
+        {"split": "balanced", "size_share": 0.613},
+        {"split": "balanced", "size_share": 1},
+    )
+    assert config.metrics == tuple(rows.METRICS)
+    assert (config.weight_normalisation, config.keep_n, config.store_predictions) == ("mean", False, True)
+    assert config.executor == "local" and config.jobs is None
+    assert config.ratios == ("native", 5) and config.seeds == (0, 1)
+    assert config.to_dict()["schemes"][2] == {"split": "balanced", "size_share": 0.613}
+
+
+def test_dask_executor_is_accepted_by_the_config():
+    assert parse_config(_with("executor", {"dask": "tcp://h:8786"})).executor == {"dask": "tcp://h:8786"}
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_yaml_is_read_safely(tmp_path):
+    marker = tmp_path / "pwned"
+    path = _write(tmp_path, f'name: !!python/object/apply:os.system ["touch {marker}"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert not marker.exists()
+    assert info.value.name == "CONFIG" and "python/object/apply" in str(info.value)
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    path = _write(tmp_path, yaml.safe_dump(BASE) + "ratios: [native]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.name == "ratios" and "line" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("name: [unclosed\n", "line"), ("- just\n- a list\n", "mapping"), ("", "mapping")],
+)
+def test_unreadable_yaml_is_a_config_error(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text))
+    assert info.value.name == "CONFIG" and expected in str(info.value)
+
+
+def test_a_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "nope.yaml")
+    assert info.value.name == "CONFIG" and "nope.yaml" in str(info.value)
+
+
+def test_errors_come_before_any_work(tmp_path):
+    config = parse_config(_with("executor", {"dask": "tcp://h:8786"}))
+    with pytest.raises(ConfigError):
+        run_sweep(config, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("ratios: [native, 0.5]", "ratios[1]", "0.5"),
+        ("name: ../../etc", "name", "'../../etc'"),
+        ("models: [random_forrest]", "models[0]", "'random_forrest'"),
+    ],
+)
+def test_the_cli_prints_config_errors_without_a_traceback(tmp_path, capsys, monkeypatch, text, field, value):
+    base = {k: v for k, v in BASE.items() if k not in yaml.safe_load(text)}
+    path = _write(tmp_path, yaml.safe_dump(base) + text + "\n")
+    # only the sweep command: the test does not depend on the other commands' modules
+    monkeypatch.setattr(cli, "COMMANDS", {"sweep": cli.COMMANDS["sweep"]})
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["sweep", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.startswith("imbalance-lab sweep: error: ")
+    assert field in err and value in err
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("name", ["quick", "default", "full"])
+def test_shipped_configs_are_valid(name):
+    config = load_config(CONFIGS / f"{name}.yaml")
+    assert config.name == name
+    assert config.source.endswith(f"{name}.yaml") and config.text

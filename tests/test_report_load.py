@@ -1,0 +1,119 @@
+"""Reading a results folder: what is refused, with what message, and what is read."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from test_report_fixture import cached_results
+
+from imbalance_lab import rows as row_layout
+from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.report.load import load_results, read_predictions, run_info
+
+
+@pytest.fixture()
+def results(tmp_path):
+    """A private copy of the small fixture, free to be damaged."""
+    return shutil.copytree(cached_results(), tmp_path / "results")
+
+
+def test_a_missing_folder_is_named(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(InvalidParameterError, match="no such folder") as info:
+        load_results(missing)
+    assert info.value.name == "results_dir"
+    assert str(missing) in str(info.value)
+
+
+def test_a_file_is_not_a_results_folder(tmp_path):
+    file = tmp_path / "rows.csv"
+    file.write_text("a,b\n")
+    with pytest.raises(InvalidParameterError, match="not a folder"):
+        load_results(file)
+
+
+def test_an_empty_folder_says_what_is_missing(tmp_path):
+    with pytest.raises(InvalidParameterError, match=r"no result rows \(no rows/\*\.parquet\)"):
+        load_results(tmp_path)
+
+
+def test_half_written_files_are_not_results(tmp_path, results):
+    # An atomic writer's temporaries (hidden names) must never be read as rows.
+    rows = tmp_path / "only_temporaries" / "rows"
+    rows.mkdir(parents=True)
+    shutil.copy(next((results / "rows").glob("*.parquet")), rows / ".slice.parquet.tmp.parquet")
+    with pytest.raises(InvalidParameterError, match="no result rows"):
+        load_results(rows.parent)
+
+
+def test_rows_of_an_older_layout_name_the_missing_columns(results):
+    file = sorted((results / "rows").glob("*.parquet"))[1]
+    pd.read_parquet(file).drop(columns=["ratio_target", "metric_notes"]).to_parquet(file)
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    message = str(info.value)
+    assert file.name in message
+    assert "older" in message and "'ratio_target'" in message and "'metric_notes'" in message
+    assert f"layout version {row_layout.ROW_LAYOUT_VERSION}" in message
+
+
+def test_a_manifest_of_another_layout_version_is_refused(results):
+    manifest = json.loads((results / "manifest.json").read_text())
+    manifest["row_layout_version"] = row_layout.ROW_LAYOUT_VERSION - 1  # if a sweep records it
+    (results / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InvalidParameterError, match=f"version {row_layout.ROW_LAYOUT_VERSION - 1}"):
+        load_results(results)
+
+
+def test_a_broken_manifest_is_refused(results):
+    (results / "manifest.json").write_text("{not json")
+    with pytest.raises(InvalidParameterError, match="manifest.json is not valid JSON"):
+        load_results(results)
+
+
+def test_unknown_status_values_are_refused(results):
+    file = sorted((results / "rows").glob("*.parquet"))[0]
+    frame = pd.read_parquet(file)
+    frame.loc[0, "status"] = "done"
+    frame.to_parquet(file)
+    with pytest.raises(InvalidParameterError, match=r"unknown status values \['done'\]"):
+        load_results(results)
+
+
+def test_every_row_file_is_read_in_the_layout_order():
+    folder = cached_results()
+    loaded = load_results(folder)
+    files = sorted((folder / "rows").glob("*.parquet"))
+    assert len(loaded.rows) == sum(len(pd.read_parquet(f)) for f in files)
+    assert list(loaded.rows.columns) == list(row_layout.COLUMNS)
+    assert loaded.experiment == "fixture"
+    assert [p.name for p in loaded.prediction_files] == sorted(
+        p.name for p in (folder / "predictions").glob("*.parquet"))
+    run = loaded.run
+    assert run.commit == "0123456789abcdef0123456789abcdef01234567" and run.dirty is False
+    assert run.runs == 1 and run.wall_seconds == run.total_wall_seconds > 0
+    assert set(run.datasets) == {"synth_a", "synth_b", "synth_c"}
+    assert run.versions["python"] == "3.11"
+
+
+def test_a_folder_without_manifest_still_loads(results):
+    (results / "manifest.json").unlink()
+    loaded = load_results(results)
+    assert loaded.manifest == {}
+    assert loaded.experiment == "fixture"
+    assert loaded.run.commit is None and loaded.run.wall_seconds is None
+
+
+def test_run_info_adds_up_the_runs_into_a_folder():
+    info = run_info({"runs": [{"wall_seconds": 10.0}, {"wall_seconds": 0.5}, {"started": "x"}],
+                     "git": {"commit": "abc", "dirty": True}})
+    assert (info.wall_seconds, info.total_wall_seconds, info.runs) == (0.5, 10.5, 3)
+    assert info.dirty is True
+
+
+def test_a_predictions_file_without_its_keys_is_named(results):
+    file = sorted((results / "predictions").glob("*.parquet"))[0]
+    pd.read_parquet(file).drop(columns=["y_true"]).to_parquet(file)
+    with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} lacks columns \['y_true'\]"):
+        list(read_predictions(load_results(results)))

@@ -1,0 +1,158 @@
+"""Planning: units, slices, cache keys."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from test_sweep_support import FAKE_DATA, fake_config, fake_load
+
+import imbalance_lab
+from imbalance_lab.errors import ConfigError
+from imbalance_lab.sweep.plan import library_versions, plan_sweep, source_hash
+
+
+def _plan(**changes):
+    return plan_sweep(fake_config(**changes), load_dataset=fake_load)
+
+
+def test_grid_becomes_one_slice_per_dataset_and_model():
+    plan = _plan()
+    config = plan.config
+    # 3 data sets x 2 models slices; 2 ratios x 2 schemes x 2 seeds units each
+    assert len(plan.slices) == 3 * 2
+    assert all(len(s.units) == 2 * 2 * 2 for s in plan.slices)
+    assert [u.index for u in plan.units] == list(range(3 * 2 * 2 * 2 * 2))
+    assert len({u.key for u in plan.units}) == len(plan.units)
+    assert len({s.key for s in plan.slices}) == len(plan.slices)
+    # every (ratio, scheme, seed) combination once per slice
+    first = plan.slices[0]
+    combos = {(u.ratio, str(u.scheme), u.seed) for u in first.units}
+    assert len(combos) == len(config.ratios) * len(config.schemes) * len(config.seeds)
+
+
+def test_slice_keys_are_file_names_and_model_variants_do_not_collide():
+    plan = _plan(models=("logistic_regression",
+                         {"name": "random_forest", "params": {"n_estimators": 5}},
+                         {"name": "random_forest", "params": {"n_estimators": 9}}))
+    keys = [s.key for s in plan.slices if s.data.name == "alpha"]
+    assert keys[0] == "alpha__logistic_regression"
+    assert keys[1].startswith("alpha__random_forest-") and keys[2].startswith("alpha__random_forest-")
+    assert keys[1] != keys[2]
+    for key in keys:
+        assert "/" not in key and not key.startswith(".")
+
+
+def test_slice_spec_has_the_run_slice_fields():
+    plan = _plan(unit_time_limit=7, store_predictions=False, keep_n=True)
+    s = plan.slices[0]
+    spec = s.spec(plan.config, s.units[:2])
+    assert set(spec) == {"experiment", "slice_key", "dataset", "model", "cv", "metrics",
+                         "weight_normalisation", "keep_n", "ece_binning", "store_predictions",
+                         "unit_time_limit", "units"}
+    assert spec["unit_time_limit"] == 7 and spec["keep_n"] is True and spec["store_predictions"] is False
+    assert [u["unit_key"] for u in spec["units"]] == [u.key for u in s.units[:2]]
+    assert set(spec["units"][0]) == {"unit_key", "index", "ratio", "scheme", "seed"}
+
+
+def test_keys_are_stable_and_ignore_what_cannot_move_a_number():
+    base = {u.index: u.key for u in _plan().units}
+    assert {u.index: u.key for u in _plan().units} == base
+    # the name, the time limit, jobs and the executor do not enter the key
+    same = _plan(name="other", unit_time_limit=5, jobs=1, description="x")
+    assert {u.index: u.key for u in same.units} == base
+    # 2 and 2.0 are the same ratio
+    assert {u.index: u.key for u in _plan(ratios=("native", 2.0)).units} == base
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"cv": {"folds": 4, "repeats": 1}},
+        {"cv": {"folds": 3, "repeats": 2}},
+        {"metrics": ("balanced_accuracy",)},
+        {"weight_normalisation": "none"},
+        {"keep_n": True},
+        {"ece_binning": "quantile"},
+        {"store_predictions": False},
+    ],
+)
+def test_every_result_relevant_setting_changes_every_key(changes):
+    before = {u.key for u in _plan().units}
+    after = {u.key for u in _plan(**changes).units}
+    assert not before & after
+
+
+def test_one_more_scheme_adds_only_new_keys():
+    before = {u.key for u in _plan().units}
+    after = {u.key for u in _plan(schemes=("none", {"weight": "balanced"}, {"oversample": "random"})).units}
+    assert before < after
+    assert len(after - before) == 3 * 2 * 2 * 1 * 2  # datasets x models x ratios x 1 scheme x seeds
+
+
+def test_new_data_changes_the_keys(monkeypatch):
+    before = {u.key for u in _plan().units}
+    monkeypatch.setenv("IMBALANCE_LAB_TEST_DATA_VERSION", "2")
+    after = {u.key for u in _plan().units}
+    assert not before & after
+
+
+def test_editing_a_package_source_file_changes_the_key(tmp_path):
+    copy = tmp_path / "imbalance_lab"
+    shutil.copytree(Path(imbalance_lab.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    assert source_hash(copy) == source_hash()
+    config = fake_config()
+    before = {u.key for u in plan_sweep(config, load_dataset=fake_load, source_root=copy).units}
+    rows_py = copy / "rows.py"
+    rows_py.write_text(rows_py.read_text() + "\n# an edit\n")
+    source_hash.cache_clear()
+    assert source_hash(copy) != source_hash()
+    after = {u.key for u in plan_sweep(config, load_dataset=fake_load, source_root=copy).units}
+    assert not before & after
+
+
+def test_library_versions_are_the_installed_ones():
+    versions = library_versions()
+    import numpy
+    import sklearn
+
+    assert versions["numpy"] == numpy.__version__
+    assert versions["scikit-learn"] == sklearn.__version__
+    assert versions["pandas"] == metadata.version("pandas")
+    assert versions["python"].count(".") == 2
+
+
+def test_pending_skips_done_units_and_puts_big_slices_first():
+    plan = _plan()
+    done = {u.key for u in plan.slices[0].units} | {plan.slices[1].units[0].key}
+    work = plan.pending(done)
+    assert plan.slices[0].key not in {s.key for s, _ in work}
+    todo = {u.key for _, units in work for u in units}
+    assert todo == {u.key for u in plan.units} - done
+    sizes = [len(units) * s.data.n_samples for s, units in work]
+    assert sizes == sorted(sizes, reverse=True)
+    assert work[0][0].data.n_samples == max(FAKE_DATA.values())
+
+
+def test_a_dataset_that_does_not_load_is_a_config_error():
+    def broken(spec, field):
+        raise OSError("disk on fire")
+
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(fake_config(), load_dataset=broken)
+    assert info.value.name == "datasets[0]" and info.value.value == "alpha"
+    assert "disk on fire" in str(info.value)
+
+
+def test_a_dataset_unavailable_here_is_a_config_error_with_the_reason():
+    from imbalance_lab.errors import UnitSkipped
+
+    def unavailable(spec, field):
+        raise UnitSkipped("the loader needs a package that is not installed")
+
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(fake_config(), load_dataset=unavailable)
+    assert info.value.name == "datasets[0]" and "not installed" in str(info.value)

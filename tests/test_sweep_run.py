@@ -1,0 +1,187 @@
+"""run_sweep with a test executor: caching, resume, failure isolation.
+
+The task here is a test double that honours run_slice's contract; the same
+scenarios with real notebooks are in test_sweep_e2e.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from test_sweep_support import InlineExecutor, fake_config, fake_load, fake_metric
+
+from imbalance_lab.sweep import faults, run_sweep
+from imbalance_lab.sweep.store import ResultsStore
+
+
+def _run(tmp_path, config=None, **kwargs):
+    executor = InlineExecutor()
+    summary = run_sweep(config or fake_config(), out=tmp_path / "out", executor=executor,
+                        load_dataset=fake_load, **kwargs)
+    return summary, executor
+
+
+def _manifest(tmp_path):
+    return json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+
+def test_first_run_computes_and_records_every_unit(tmp_path):
+    summary, executor = _run(tmp_path)
+    n = 3 * 2 * 2 * 2 * 2  # data sets x models x ratios x schemes x seeds
+    assert (summary.units, summary.ok, summary.cached, summary.error, summary.failed) == (n, n, 0, 0, 0)
+    assert summary.fits == n * 3  # 3 folds, one fit each
+    assert summary.exit_code == 0
+    assert len(executor.submitted) == 6
+
+    manifest = _manifest(tmp_path)
+    assert len(manifest["units"]) == n
+    assert {u["status"] for u in manifest["units"].values()} == {"ok"}
+    assert {s["status"] for s in manifest["slices"].values()} == {"done"}
+    assert manifest["config"]["name"] == "fake"
+    assert set(manifest["data"]) == {"alpha", "beta", "gamma"}
+    assert manifest["runs"][-1]["interrupted"] is False
+    assert manifest["runs"][-1]["fits"] == n * 3
+    assert "numpy" in manifest["versions"] and "commit" in manifest["git"]
+
+    out = tmp_path / "out"
+    for key in manifest["slices"]:
+        assert (out / "rows" / f"{key}.parquet").exists()
+        assert (out / "rows" / f"{key}.csv").exists()
+        assert (out / "predictions" / f"{key}.parquet").exists()
+        assert (out / "notebooks" / f"{key}.ipynb").exists()
+    stored = ResultsStore(out).read_rows()
+    assert len(stored) == n * 3
+    # the values are the task's, unit by unit and fold by fold
+    expected = [fake_metric(k, r, f) for k, r, f in stored[["unit_key", "repeat", "fold"]].itertuples(index=False)]
+    assert stored["balanced_accuracy"].tolist() == pytest.approx(expected)
+
+
+def test_second_run_computes_nothing(tmp_path):
+    _run(tmp_path)
+    rows_before = ResultsStore(tmp_path / "out").read_rows()
+    summary, executor = _run(tmp_path)
+    assert executor.submitted == []
+    assert summary.cached == summary.units and summary.fits == 0 and summary.exit_code == 0
+    pd.testing.assert_frame_equal(ResultsStore(tmp_path / "out").read_rows(), rows_before)
+    assert len(_manifest(tmp_path)["runs"]) == 2
+
+
+def test_adding_a_scheme_runs_only_its_units(tmp_path):
+    _run(tmp_path)
+    before = set(_manifest(tmp_path)["units"])
+    bigger = fake_config(schemes=("none", {"weight": "balanced"}, {"oversample": "random"}))
+    summary, executor = _run(tmp_path, bigger)
+    computed = set(executor.unit_keys())
+    assert len(computed) == 3 * 2 * 2 * 2  # data sets x models x ratios x seeds, one scheme
+    assert not computed & before
+    assert summary.cached == len(before) and summary.ok == len(computed)
+    # every slice file now holds old and new units, once each
+    stored = ResultsStore(tmp_path / "out").read_rows()
+    assert stored.groupby("unit_key").size().eq(3).all()
+    assert set(stored["unit_key"]) == before | computed
+
+
+def test_force_recomputes_everything(tmp_path):
+    _run(tmp_path)
+    summary, executor = _run(tmp_path, force=True)
+    assert len(executor.unit_keys()) == summary.units and summary.cached == 0
+    assert len(ResultsStore(tmp_path / "out").read_rows()) == summary.units * 3
+
+
+def test_dropping_a_model_leaves_its_files_out_of_the_manifest(tmp_path):
+    _run(tmp_path)
+    summary, executor = _run(tmp_path, fake_config(models=("logistic_regression",)))
+    assert executor.submitted == [] and summary.units == 3 * 2 * 2 * 2
+    manifest = _manifest(tmp_path)
+    assert all("random_forest" not in key for key in manifest["slices"])
+    assert len(ResultsStore(tmp_path / "out").read_rows()) == summary.units * 3
+
+
+def test_a_raising_unit_becomes_error_rows_and_runs_again_next_time(tmp_path, monkeypatch):
+    monkeypatch.setenv(faults.ENV_VAR, "raise@unit:5")
+    summary, _ = _run(tmp_path)
+    assert (summary.error, summary.ok) == (1, summary.units - 1)
+    assert summary.exit_code == 1
+    manifest = _manifest(tmp_path)
+    bad = [k for k, u in manifest["units"].items() if u["status"] == "error"]
+    assert len(bad) == 1 and manifest["units"][bad[0]]["index"] == 5
+    assert "injected fault" in manifest["units"][bad[0]]["error"]
+    assert "injected fault" in summary.text()
+    stored = ResultsStore(tmp_path / "out").read_rows()
+    assert set(stored.loc[stored.status == "error", "unit_key"]) == set(bad)
+
+    monkeypatch.delenv(faults.ENV_VAR)
+    summary, executor = _run(tmp_path)
+    assert executor.unit_keys() == bad
+    assert summary.exit_code == 0 and summary.ok == 1
+    stored = ResultsStore(tmp_path / "out").read_rows()
+    assert (stored["status"] == "ok").all() and len(stored) == summary.units * 3
+
+
+def test_a_failed_slice_is_recorded_with_its_notebook_and_the_rest_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMBALANCE_LAB_TEST_FAIL_SLICES", "beta__logistic_regression")
+    summary, _ = _run(tmp_path)
+    assert summary.failed == 8 and summary.ok == summary.units - 8 and summary.exit_code == 1
+    manifest = _manifest(tmp_path)
+    entry = manifest["slices"]["beta__logistic_regression"]
+    assert entry["status"] == "failed" and "kernel died" in entry["error"]
+    assert (tmp_path / "out" / "notebooks" / "beta__logistic_regression.ipynb").exists()
+    assert not (tmp_path / "out" / "rows" / "beta__logistic_regression.parquet").exists()
+    assert "failed slice beta__logistic_regression" in summary.text()
+
+    monkeypatch.delenv("IMBALANCE_LAB_TEST_FAIL_SLICES")
+    summary, executor = _run(tmp_path)
+    assert [s["slice_key"] for s in executor.submitted] == ["beta__logistic_regression"]
+    assert summary.exit_code == 0 and summary.ok == 8
+
+
+def test_interrupted_sweep_keeps_what_was_recorded(tmp_path, monkeypatch):
+    # Ctrl-C arrives after the first two slices were recorded.
+    config = fake_config()
+    order = [s["slice_key"] for s in _dry_order(tmp_path, config)]
+    monkeypatch.setenv(faults.ENV_VAR, f"interrupt@record:{order[2]}")
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "real", config)
+    manifest = json.loads((tmp_path / "real" / "out" / "manifest.json").read_text())
+    assert manifest["runs"][-1]["interrupted"] is True
+    done_slices = [k for k, s in manifest["slices"].items() if s["status"] == "done"]
+    assert sorted(done_slices) == sorted(order[:2])
+
+    monkeypatch.delenv(faults.ENV_VAR)
+    summary, executor = _run(tmp_path / "real", config)
+    assert [s["slice_key"] for s in executor.submitted] == order[2:]
+    assert summary.cached == 16 and summary.exit_code == 0
+
+
+def test_crash_between_rows_and_manifest_recomputes_that_slice_without_duplicates(tmp_path, monkeypatch):
+    config = fake_config()
+    specs = _dry_order(tmp_path, config)
+    order = [s["slice_key"] for s in specs]
+    monkeypatch.setenv(faults.ENV_VAR, f"raise@manifest:{order[1]}")
+    with pytest.raises(faults.InjectedFault):
+        _run(tmp_path / "real", config)
+    out = tmp_path / "real" / "out"
+    # the rows of order[1] are on disk, but the manifest does not call them done
+    assert ResultsStore(out).rows_path(order[1]).exists()
+    assert ResultsStore(out).done_units() == {u["unit_key"] for u in specs[0]["units"]}
+
+    monkeypatch.delenv(faults.ENV_VAR)
+    summary, executor = _run(tmp_path / "real", config)
+    assert [s["slice_key"] for s in executor.submitted] == order[1:]
+    stored = ResultsStore(out).read_rows()
+    assert stored.groupby("unit_key").size().eq(3).all() and len(stored) == summary.units * 3
+
+
+def test_out_defaults_to_results_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    summary = run_sweep(fake_config(name="here"), executor=InlineExecutor(), load_dataset=fake_load)
+    assert summary.out == tmp_path.joinpath("results", "here").relative_to(tmp_path)
+    assert (tmp_path / "results" / "here" / "manifest.json").exists()
+
+
+def _dry_order(tmp_path, config):
+    """The slice specs in the order a sweep submits them."""
+    _, executor = _run(tmp_path / "dry", config)
+    return executor.submitted
