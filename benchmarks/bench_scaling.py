@@ -26,7 +26,7 @@ def run(ws) -> list[Figure]:
     print(f"  2 local workers: {two.text()}", flush=True)
 
     start, cluster = metered(lambda: LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None))
+                                                   dashboard_address=":0"))
     with cluster:
         dask, _ = sweep(cfg, ws.root / "scaling-dask", executor=DaskExecutor(cluster))
     print(f"  Dask LocalCluster, 2 workers: {dask.text()} (+ {start.wall:.1f} s to start it)", flush=True)

@@ -30,6 +30,7 @@ from imbalance_lab.sweep.dask_executor import (
     run_slice_on_worker,
     worker_environment,
 )
+from imbalance_lab.sweep.executors import make_executor
 
 #: Columns that measure time, not results: they may differ between runs.
 TIMING = ["fit_seconds", "predict_seconds"]
@@ -54,9 +55,11 @@ def exit_once_task(spec: dict, **kwargs):
 def _cluster(allowed_failures: int = 3, **env) -> LocalCluster:
     # allowed-failures is read by the scheduler when it starts, which a
     # LocalCluster does in this process; env reaches the worker processes.
+    # ":0": the scheduler's HTTP server on a free port, not 8787 (taken by
+    # the module's other cluster).
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
         return LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
             env={k: str(v) for k, v in env.items()},
         )
 
@@ -167,6 +170,13 @@ def test_sweep_on_a_local_cluster_equals_a_local_run(tmp_path, cluster, referenc
     assert list(got.columns) == list(rows.COLUMNS)
     pd.testing.assert_frame_equal(got.drop(columns=TIMING), reference.drop(columns=TIMING))
     assert not got.duplicated(["unit_key", "repeat", "fold"]).any()
+
+
+@pytest.mark.slow
+def test_a_config_naming_a_scheduler_gets_a_dask_executor(cluster):
+    with make_executor({"dask": cluster.scheduler_address}, 3) as executor:
+        assert isinstance(executor, DaskExecutor) and executor.jobs == 3
+        assert executor.client.scheduler.address == cluster.scheduler_address
 
 
 @pytest.mark.slow
