@@ -19,7 +19,8 @@ def run(ws) -> list[Figure]:
     what = "the quick main workload (not the default sweep)" if ws.quick else "the default sweep"
     print(f"  peak memory of {what}: PSS sum {memory.peak_pss / GIB:.2f} GiB, RSS sum "
           f"{memory.peak_rss / GIB:.2f} GiB over up to {memory.peak_processes} processes "
-          f"({memory.samples} samples); largest single process {memory.max_single_rss / GIB:.2f} GiB",
+          f"({memory.samples} samples, sampler CPU {memory.cpu:.1f} s); largest single process "
+          f"{memory.max_single_rss / GIB:.2f} GiB",
           flush=True)
     return [Figure(
         NAME, f"peak memory (PSS summed over the process tree) of {what}, 2 workers",

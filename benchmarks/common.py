@@ -156,8 +156,8 @@ class Workloads:
     ``main``: the default sweep itself (quick: two data sets x three models
     of it). ``scaling``: the part of it the 1-vs-2-worker and Dask runs
     repeat (three data sets, every model; quick: as ``main``).
-    ``cells``: a 200-cell sweep of the default's shape (2 data sets x 2
-    models x 5 ratios x 10 schemes; quick: 1 x 2 x 2 x 5 = 20 cells).
+    ``cells``: a 200-cell sweep of the default's shape (2 data sets x 5
+    models x 4 ratios x 5 schemes; quick: 1 x 2 x 2 x 5 = 20 cells).
     ``extra_scheme``: the scheme added to a finished ``main`` sweep.
     """
 
@@ -175,14 +175,27 @@ def workloads(quick: bool = False) -> Workloads:
         main = _derive(default, "bench-main-quick", datasets=["ecoli1", "new_thyroid1"],
                        models=[models[0], models[2], models[6]])
         scaling = dict(main, name="bench-scaling-quick")
-        cells = _derive(default, "bench-cells-quick", datasets=["ecoli1"], models=models[:1] + models[2:3],
-                        ratios=["native", 5], schemes=default["schemes"][:5])
+        cells = _derive(default, "bench-cells-quick", datasets=["ecoli1"], models=[models[0], models[2]],
+                        ratios=default["ratios"][:2], schemes=default["schemes"][:5])
     else:
         main = dict(default, name="bench-main")
         scaling = _derive(default, "bench-scaling", datasets=["ecoli1", "pima", "vehicle0"])
+        # The five models whose units cost what the default's average unit
+        # does (~0.1 CPU-s); forests and boosting (~1 s a unit) would measure fits.
         cells = _derive(default, "bench-cells", datasets=["ecoli1", "pima"],
-                        models=[models[0], models[2]], schemes=default["schemes"][:10])
+                        models=[m for m in models if _model_name(m) in CHEAP_MODELS], schemes=default["schemes"][:5])
+    if n_units(cells) != (20 if quick else 200):
+        raise ValueError(f"the cells workload has {n_units(cells)} cells, not {20 if quick else 200}: "
+                         "configs/default.yaml changed shape; adjust benchmarks/common.py")
     return Workloads(main, scaling, cells, {"weight": "target_ratio", "ratio": 2}, quick)
+
+
+#: Models of the default sweep whose units are as cheap as its average unit.
+CHEAP_MODELS = ("logistic_regression", "linear_svm", "decision_tree", "knn", "gaussian_nb")
+
+
+def _model_name(spec) -> str:
+    return spec if isinstance(spec, str) else spec["name"]
 
 
 def _config_dict(path: Path) -> dict:
@@ -289,25 +302,31 @@ def same_rows(a, b) -> bool:
 
 class MemorySampler:
     """Peak memory of this process and all its descendants (sweep workers,
-    their kernels, Dask workers), sampled every ``interval`` seconds.
+    their kernels, Dask workers), sampled while the block runs.
 
     Why sampling the tree: the sweep's memory is several processes alive at
     once (client, workers, one kernel per worker), so what matters is their
     *sum* at the worst moment. ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` gives
     only the largest single descendant that has been waited for, never a sum.
-    Each sample sums RSS (an upper bound: pages shared between processes,
-    such as imported libraries, count once per process) and PSS (shared pages
-    divided among the processes sharing them: the honest total). A spike
-    shorter than ``interval`` can be missed; the largest single-process
-    ``ru_maxrss`` is reported beside it as a check.
+    The RSS sum (cheap to read) is sampled every ``interval`` seconds; it is
+    an upper bound, since pages shared between processes (imported libraries)
+    count once per process. The PSS sum (shared pages divided among the
+    processes sharing them: the honest total) costs ~30 ms of CPU per sample
+    (the kernel walks every page table), so it is read whenever the RSS sum
+    reaches a new peak and every ``pss_every`` seconds. The sampler's own CPU
+    time is kept (``cpu``) so a timing can leave it out. A spike shorter
+    than ``interval`` can be missed; the largest single process's
+    ``ru_maxrss`` is reported as a check.
     """
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 0.25, pss_every: float = 2.0):
         self.interval = interval
+        self.pss_every = pss_every
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_processes = 0
         self.samples = 0
+        self.cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -328,20 +347,35 @@ class MemorySampler:
     def _run(self) -> None:
         import psutil
 
+        started = time.thread_time()
         root = psutil.Process()
+        last_pss = 0.0
         while not self._stop.is_set():
-            rss = pss = 0
             processes = [root, *root.children(recursive=True)]
+            rss = 0
             for proc in processes:
                 with contextlib.suppress(psutil.Error):
-                    info = proc.memory_full_info()
-                    rss += info.rss
-                    pss += getattr(info, "pss", info.rss)
+                    rss += proc.memory_info().rss
+            now = time.monotonic()
+            if rss > self.peak_rss or now - last_pss >= self.pss_every:
+                self.peak_pss = max(self.peak_pss, _pss(processes))
+                last_pss = now
             self.peak_rss = max(self.peak_rss, rss)
-            self.peak_pss = max(self.peak_pss, pss)
             self.peak_processes = max(self.peak_processes, len(processes))
             self.samples += 1
             self._stop.wait(self.interval)
+        self.cpu = time.thread_time() - started
+
+
+def _pss(processes) -> int:
+    import psutil
+
+    total = 0
+    for proc in processes:
+        with contextlib.suppress(psutil.Error):
+            info = proc.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+    return total
 
 
 class Workspace:
@@ -373,6 +407,7 @@ class Workspace:
             out = self.root / "main"
             with MemorySampler() as memory:
                 meter, summary = sweep(cfg, out, jobs=self.jobs)
+            meter.cpu -= memory.cpu  # the sampler's reading of /proc is not the sweep's cost
             self._cold = {"meter": meter, "summary": summary, "out": out, "memory": memory, "config": cfg}
             print(f"  cold sweep of {cfg.name}: {meter.text()}; {summary.units} units, "
                   f"{summary.slices_run} notebook runs", flush=True)
