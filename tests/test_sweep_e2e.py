@@ -33,11 +33,8 @@ def sweep(out: Path, *args: str, fault: str | None = None) -> subprocess.Complet
     env = {k: v for k, v in os.environ.items() if k != faults.ENV_VAR}
     if fault:
         env[faults.ENV_VAR] = fault
-    # The real command line, limited to the sweep command so that this test
-    # does not depend on the other commands' modules.
-    main = "import sys; from imbalance_lab import cli; cli.COMMANDS = {'sweep': cli.COMMANDS['sweep']}; sys.exit(cli.main())"
     return subprocess.run(
-        [sys.executable, "-c", main, "sweep", str(QUICK), "--out", str(out), *args],
+        [sys.executable, "-m", "imbalance_lab.cli", "sweep", str(QUICK), "--out", str(out), *args],
         env=env, capture_output=True, text=True, timeout=300,
     )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_sweep_support import fake_task, thread_probe_task
 
-from imbalance_lab.errors import ConfigError, InvalidParameterError
+from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep import faults
 from imbalance_lab.sweep.executors import LocalExecutor, make_executor
 from imbalance_lab.sweep.store import ResultsStore
@@ -34,10 +34,7 @@ def test_jobs_must_be_a_positive_integer():
         assert info.value.name == "jobs" and info.value.value == bad
 
 
-def test_dask_executor_is_validated_but_not_available_yet():
-    with pytest.raises(ConfigError) as info:
-        make_executor({"dask": "tcp://127.0.0.1:8786"})
-    assert info.value.name == "executor.dask" and "issue 8" in str(info.value)
+def test_make_executor_local():
     assert isinstance(make_executor("local", 3), LocalExecutor)
     assert make_executor("local", 3).jobs == 3
 
@@ -102,3 +99,28 @@ print("SUBMITTED", summary.slices_run, summary.cached)
     assert cached == 8 * len(done_before)
     stored = ResultsStore(out).read_rows()
     assert len(stored) == 6 * 8 * 3 and stored.groupby("unit_key").size().eq(3).all()
+
+
+@pytest.mark.slow
+def test_an_interrupted_client_stops_its_workers(tmp_path):
+    """Ctrl-C (here: injected after the first slice is recorded) ends the
+    sweep with the interrupt, and no worker outlives the client (they hold
+    its stdout: the run below would hang until the timeout otherwise)."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+from test_sweep_support import fake_config, fake_load, fake_task
+from imbalance_lab.sweep import run_sweep
+from imbalance_lab.sweep.executors import LocalExecutor
+try:
+    run_sweep(fake_config(), out={str(tmp_path / 'out')!r}, load_dataset=fake_load,
+              executor=LocalExecutor(2, task=fake_task))
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+    env = {**os.environ, faults.ENV_VAR: "interrupt@record:beta"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["runs"][-1]["interrupted"] is True
+    assert [k for k, s in manifest["slices"].items() if s["status"] == "done"] == []  # beta slices come first

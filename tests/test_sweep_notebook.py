@@ -41,6 +41,7 @@ def test_every_parameter_is_documented():
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_runs_by_hand_with_its_defaults(tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # as in JupyterLab: the inline backend
     # JupyterLab runs a notebook in its own folder; the default outputs go to ../results/by-hand/

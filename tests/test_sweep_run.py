@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from test_sweep_support import InlineExecutor, fake_config, fake_load, fake_metric
 
+from imbalance_lab import rows
 from imbalance_lab.sweep import faults, run_sweep
 from imbalance_lab.sweep.store import ResultsStore
 
@@ -40,6 +41,7 @@ def test_first_run_computes_and_records_every_unit(tmp_path):
     assert {u["status"] for u in manifest["units"].values()} == {"ok"}
     assert {s["status"] for s in manifest["slices"].values()} == {"done"}
     assert manifest["config"]["name"] == "fake"
+    assert manifest["row_layout_version"] == rows.ROW_LAYOUT_VERSION
     assert set(manifest["data"]) == {"alpha", "beta", "gamma"}
     assert manifest["runs"][-1]["interrupted"] is False
     assert manifest["runs"][-1]["fits"] == n * 3

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imbalance_lab import rows
 from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep import faults
 from imbalance_lab.sweep.config import Config, load_config
@@ -67,7 +68,7 @@ class SweepSummary:
             f"{self.name}: {self.units} units - {self.ok} ok, {self.skipped} skipped, "
             f"{self.error} error, {self.failed} failed, {self.cached} cached",
             f"{self.fits} fits in {self.slices_run} notebook runs, {self.wall_seconds:.1f} s wall time"
-            + (f" on {self.jobs} workers" if self.jobs else "")
+            + _on_workers(self.jobs)
             + f"; results in {self.out}",
         ]
         for key, why in self.failed_slices[:SHOWN]:
@@ -191,6 +192,7 @@ def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_a
     config = plan.config
     return {
         "layout": 1,
+        "row_layout_version": rows.ROW_LAYOUT_VERSION,
         "experiment": config.name,
         "created": previous.get("created", started_at),
         "config": config.to_dict(),
@@ -265,6 +267,12 @@ def _run_record(summary: SweepSummary) -> dict[str, Any]:
     }
 
 
+def _on_workers(jobs: int | None) -> str:
+    if not jobs:
+        return ""
+    return f" on {jobs} worker" + ("s" if jobs > 1 else "")
+
+
 def _progress_bar(progress: bool, summary: SweepSummary, n_slices: int):
     if not progress:
         return None
@@ -273,7 +281,7 @@ def _progress_bar(progress: bool, summary: SweepSummary, n_slices: int):
     print(
         f"{summary.name}: {summary.units} units, {summary.cached} already done, "
         f"{summary.units - summary.cached} to run in {n_slices} notebook runs"
-        + (f" on {summary.jobs} workers" if summary.jobs else ""),
+        + _on_workers(summary.jobs),
         file=sys.stderr,
     )
     return tqdm(total=summary.units, initial=summary.cached, unit="unit", desc=summary.name,

@@ -47,7 +47,7 @@ def plot_slice(rows: pd.DataFrame, metric: str = HEADLINE_METRIC):
 
     ok = ok.assign(ratio_target=ok["ratio_target"].astype(str))
     schemes = list(pd.unique(ok["scheme"]))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=72, gridspec_kw={"width_ratios": [3, 2]})
     sns.pointplot(
         data=ok, x="ratio_target", y=metric, hue="scheme", hue_order=schemes,
         order=[str(r) for r in ratio_order(ok["ratio_target"])],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import time
 import traceback
@@ -215,8 +216,6 @@ def _environ(overrides: dict[str, str]):
 @contextlib.contextmanager
 def _capture_stderr(path: Path):
     """Point file descriptor 2 at ``path`` (the kernel inherits it)."""
-    import sys
-
     sys.stderr.flush()
     saved = os.dup(2)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
