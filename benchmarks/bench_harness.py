@@ -144,9 +144,9 @@ def _papermill_once(spec: dict, shutdown: str):
     import tempfile
 
     import papermill
-    from imbalance_lab.sweep.runner import sweep_notebook
 
     import imbalance_lab
+    from imbalance_lab.sweep.runner import sweep_notebook
 
     with tempfile.TemporaryDirectory() as tmp, Meter() as meter:
         nb = papermill.execute_notebook(

@@ -176,3 +176,28 @@ def test_show_displays_blocks_outside_a_notebook(capsys, full):
     out = capsys.readouterr().out
     assert "IPython.core.display.Markdown" in out or "Report" in out
 
+
+
+def test_a_data_set_whose_units_were_all_skipped_is_listed_not_fatal(tmp_path):
+    # Found by a fresh user: a ratio that cannot be reached skips every unit of a
+    # data set, and skipped rows carry no class count (NA); the summary crashed on int(NA).
+    import pandas as pd
+
+    folder = make_results(tmp_path / "results" / "skips", datasets=("synth_a", "synth_b"),
+                          ratios=("native",), schemes=("none", "weight:balanced"),
+                          models=("logistic_regression",), seeds=(0,), folds=3,
+                          error_unit=None, predictions=False)
+    for path in (folder / "rows").glob("*.parquet"):
+        frame = pd.read_parquet(path)
+        gone = frame["dataset"] == "synth_b"
+        if gone.any():
+            frame["n_classes"] = frame["n_classes"].astype("Int64")
+            frame.loc[gone, "n_classes"] = pd.NA
+            frame.loc[gone, "status"] = "skipped"
+            frame.loc[gone, "error"] = "ratio 'native' cannot be reached"
+            frame.to_parquet(path)
+    rep = sections.open_report(folder, tmp_path / "out", metrics=["roc_auc"])
+    summary = [b for b in sections.run_summary(rep) if isinstance(b, TableBlock)]
+    table = next(b.frame for b in summary if "classes" in b.frame.columns)
+    by_name = table.set_index("data set")["classes"]
+    assert by_name["synth_b"] == "—" and by_name["synth_a"] == "2"

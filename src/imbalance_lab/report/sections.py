@@ -261,7 +261,7 @@ def run_summary(rep: Report) -> list:
             "data set": name, "citation": citation(str(name), manifest),
             "ratios": ", ".join(r for r in rep.ratios if r in set(part["ratio"].astype(str))),
             "native ratio": _native_ratio(part),
-            "classes": int(part["n_classes"].max()),
+            "classes": _count_or_dash(part["n_classes"]),
             "fingerprint": str(run.datasets.get(str(name), {}).get("fingerprint", "—"))[:16],
             "ok folds": len(ok), "of folds": len(part),
         })
@@ -313,6 +313,12 @@ def _unrecorded_units(run: RunInfo, rows: pd.DataFrame) -> pd.DataFrame:
                for key, info in run.units.items()
                if key not in have and info.get("status") not in ("ok", "skipped", "error")]
     return pd.DataFrame(records)
+
+
+def _count_or_dash(values: pd.Series) -> str:
+    # A data set whose units were all skipped has no class count recorded (NA).
+    largest = values.dropna().max() if values.notna().any() else None
+    return "—" if largest is None else str(int(largest))
 
 
 def _native_ratio(part: pd.DataFrame) -> str:
