@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from imbalance_lab import cli, rows
-from imbalance_lab.errors import ConfigError
+from imbalance_lab.errors import ConfigError, InvalidParameterError
 from imbalance_lab.sweep import run_sweep
 from imbalance_lab.sweep.config import load_config, parse_config
 
@@ -183,9 +183,14 @@ def test_a_missing_file_is_a_config_error(tmp_path):
 
 
 def test_errors_come_before_any_work(tmp_path):
-    config = parse_config(_with("executor", {"dask": "tcp://h:8786"}))
-    with pytest.raises(ConfigError):
-        run_sweep(config, out=tmp_path / "out")
+    # A Dask scheduler that does not answer is refused before the results folder
+    # is created (the connect timeout comes from Dask's own config).
+    import dask
+
+    config = parse_config(_with("executor", {"dask": "tcp://127.0.0.1:9"}))
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        with pytest.raises(InvalidParameterError, match="executor.dask"):
+            run_sweep(config, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 

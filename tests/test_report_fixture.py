@@ -336,31 +336,3 @@ def test_fixture_follows_the_row_contract(tmp_path):
     c3 = lr[lr["scheme"] == "oversample:replicate(factor=3)"].set_index("fold")["roc_auc"]
     np.testing.assert_allclose(w3, c3, atol=2e-3)
 
-
-def results_from_run_slice(path: Path, *, datasets=("ecoli1", "glass1"),
-                           models=("logistic_regression", "decision_tree"),
-                           schemes=("none", {"weight": "balanced"},
-                                    {"weight": {"minority": 3, "majority": 1}},
-                                    {"oversample": "replicate", "factor": 3},
-                                    {"undersample": "random"}),
-                           ratios=("native", 5), seeds=(0,), folds=3) -> Path:
-    """A results folder from :func:`imbalance_lab.experiment.run_slice` (the
-    sweep's own compute) on real data, stored as the sweep stores it."""
-    from imbalance_lab import experiment
-
-    (path / "rows").mkdir(parents=True, exist_ok=True)
-    (path / "predictions").mkdir(exist_ok=True)
-    for dataset in datasets:
-        for model in models:
-            key = f"{dataset}__{model}"
-            grid = [(r, s, seed) for r in ratios for s in schemes for seed in seeds]
-            spec = {
-                "experiment": path.name, "slice_key": key, "dataset": dataset, "model": model,
-                "cv": {"folds": folds, "repeats": 1},
-                "units": [{"unit_key": _key(key, r, s, seed), "index": i, "ratio": r,
-                           "scheme": s, "seed": seed} for i, (r, s, seed) in enumerate(grid)],
-            }
-            result = experiment.run_slice(spec)
-            result.rows.to_parquet(path / "rows" / f"{key}.parquet", index=False)
-            result.predictions.to_parquet(path / "predictions" / f"{key}.parquet", index=False)
-    return path

@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 from scipy import stats as sst
-from test_report_fixture import cached_results, make_results, results_from_run_slice
+from test_report_fixture import cached_results, make_results
 
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 from imbalance_lab.report import sections
@@ -120,10 +120,15 @@ def test_a_sweep_with_every_unit_failed_still_gets_a_report(tmp_path):
 def test_the_audit_is_linked_when_it_sits_beside(tmp_path):
     results = shutil.copytree(cached_results(), tmp_path / "results" / "fixture")
     (tmp_path / "results" / "equivalence").mkdir()
-    (tmp_path / "results" / "equivalence" / "report.html").write_text("<html></html>")
-    rep = sections.open_report(results, tmp_path / "out", metrics=["mcc"])
-    assert "[../equivalence/report.html](../equivalence/report.html)" in _texts(
-        sections.run_summary(rep))
+    (tmp_path / "results" / "equivalence" / "summary.csv").write_text("a,b\n")
+    (tmp_path / "results" / "equivalence" / "equivalence.ipynb").write_text("{}")
+    rep = sections.open_report(results, metrics=["mcc"])  # the page in the results folder
+    text = _texts(sections.run_summary(rep))
+    assert ("[../equivalence/](../equivalence), [summary.csv](../equivalence/summary.csv), "
+            "[equivalence.ipynb](../equivalence/equivalence.ipynb).") in text
+    elsewhere = sections.open_report(results, tmp_path / "pages" / "quick", metrics=["mcc"])
+    assert "[summary.csv](../../results/equivalence/summary.csv)" in _texts(
+        sections.run_summary(elsewhere))
 
 
 def test_units_of_a_dead_slice_are_listed_from_the_manifest(tmp_path):
@@ -172,20 +177,27 @@ def test_show_displays_blocks_outside_a_notebook(capsys, full):
     assert "IPython.core.display.Markdown" in out or "Report" in out
 
 
-@pytest.mark.slow
-def test_the_report_reads_what_the_compute_code_writes(tmp_path):
-    # Rows and predictions from experiment.run_slice on two KEEL data sets:
-    # real scheme labels and parameters, NaN notes, score kinds.
-    folder = results_from_run_slice(tmp_path / "results" / "compute")
-    rep = sections.open_report(folder, tmp_path / "out", metrics=["balanced_accuracy"])
-    blocks = sections.all_blocks(rep)
-    tables = {b.name: b.frame for b in blocks if isinstance(b, TableBlock)}
-    pairs = tables["weight_vs_copies"]
-    assert set(pairs["scheme"]) == {"oversample:replicate(factor=3)"}
-    assert set(pairs["weights_scheme"]) == {"weight:explicit(majority=1,minority=3)"}
-    friedman = tables["friedman"]
-    assert friedman["p_friedman"].notna().all()  # 5 schemes on 2 data sets in every panel
-    assert {"reliability", "calibration_scores", "cost"} <= {
-        b.name for b in blocks if isinstance(b, FigureBlock)}
-    datasets = tables["datasets"].set_index("data set")
-    assert "KEEL" in datasets.loc["ecoli1", "citation"]
+
+def test_a_data_set_whose_units_were_all_skipped_is_listed_not_fatal(tmp_path):
+    # Found by a fresh user: a ratio that cannot be reached skips every unit of a
+    # data set, and skipped rows carry no class count (NA); the summary crashed on int(NA).
+    import pandas as pd
+
+    folder = make_results(tmp_path / "results" / "skips", datasets=("synth_a", "synth_b"),
+                          ratios=("native",), schemes=("none", "weight:balanced"),
+                          models=("logistic_regression",), seeds=(0,), folds=3,
+                          error_unit=None, predictions=False)
+    for path in (folder / "rows").glob("*.parquet"):
+        frame = pd.read_parquet(path)
+        gone = frame["dataset"] == "synth_b"
+        if gone.any():
+            frame["n_classes"] = frame["n_classes"].astype("Int64")
+            frame.loc[gone, "n_classes"] = pd.NA
+            frame.loc[gone, "status"] = "skipped"
+            frame.loc[gone, "error"] = "ratio 'native' cannot be reached"
+            frame.to_parquet(path)
+    rep = sections.open_report(folder, tmp_path / "out", metrics=["roc_auc"])
+    summary = [b for b in sections.run_summary(rep) if isinstance(b, TableBlock)]
+    table = next(b.frame for b in summary if "classes" in b.frame.columns)
+    by_name = table.set_index("data set")["classes"]
+    assert by_name["synth_b"] == "—" and by_name["synth_a"] == "2"

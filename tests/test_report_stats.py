@@ -210,3 +210,20 @@ def test_pairwise_differences_are_oriented_and_holm_adjusted():
         running = max(running, min(1.0, (m - i) * raw[j]))
         adjusted[j] = running
     np.testing.assert_allclose(pairs["p_holm"].to_numpy(), adjusted)
+
+
+def test_wilcoxon_exact_without_ties_by_hand_count():
+    # |d| ranks 1..5, W+ = 1 + 2 + 4 + 5 = 12; of the 32 sign patterns, 5 give
+    # W+ >= 12 ({1..5}, {2,3,4,5}, {1,3,4,5}, {1,2,4,5}, {3,4,5}): p = 2 * 5/32.
+    assert stats.wilcoxon_pvalue([0.1, 0.2, -0.3, 0.4, 0.5]) == pytest.approx(10 / 32)
+
+
+def test_wilcoxon_with_ties_uses_the_corrected_normal_approximation():
+    d = [0.1, 0.2, 0.2, -0.3, 0.4, 0.5, 0.0]  # the zero is dropped: n = 6
+    # ranks 1, 2.5, 2.5, 4, 5, 6: W+ = 17; one tie of two: sum(t^3 - t) = 6
+    n, w_plus = 6, 17.0
+    mean = n * (n + 1) / 4
+    var = n * (n + 1) * (2 * n + 1) / 24 - 6 / 48
+    z = (w_plus - mean - 0.5) / math.sqrt(var)
+    assert stats.wilcoxon_pvalue(d) == pytest.approx(2 * sst.norm.sf(z))
+    assert math.isnan(stats.wilcoxon_pvalue([0.0, 0.0]))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_sweep_support import fake_task, thread_probe_task
 
-from imbalance_lab.errors import ConfigError, InvalidParameterError
+from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.sweep import faults
 from imbalance_lab.sweep.executors import LocalExecutor, make_executor
 from imbalance_lab.sweep.store import ResultsStore
@@ -34,10 +34,7 @@ def test_jobs_must_be_a_positive_integer():
         assert info.value.name == "jobs" and info.value.value == bad
 
 
-def test_dask_executor_is_validated_but_not_available_yet():
-    with pytest.raises(ConfigError) as info:
-        make_executor({"dask": "tcp://127.0.0.1:8786"})
-    assert info.value.name == "executor.dask" and "issue 8" in str(info.value)
+def test_make_executor_local():
     assert isinstance(make_executor("local", 3), LocalExecutor)
     assert make_executor("local", 3).jobs == 3
 

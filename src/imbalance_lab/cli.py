@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         # A user error: say what to fix, without a traceback.
         print(f"imbalance-lab {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A path the user named cannot be read or written (an --out that is a
+        # file, a folder without permission): say which, without a traceback.
+        print(f"imbalance-lab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"imbalance-lab {args.command}: interrupted", file=sys.stderr)
         return 130

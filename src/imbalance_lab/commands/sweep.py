@@ -6,6 +6,7 @@ A thin layer over :func:`imbalance_lab.sweep.run_sweep`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 
@@ -24,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true",
         help="recompute every unit, even those already done",
     )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="run the slices on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786); "
+        "the same as 'executor: {dask: ADDRESS}' in the config",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +39,14 @@ def run(args: argparse.Namespace) -> int:
     # `kill` (SIGTERM) stops the sweep like Ctrl-C: the workers and their
     # kernels are stopped and what was recorded stays recorded.
     signal.signal(signal.SIGTERM, _interrupt)
-    summary = run_sweep(config, out=args.out, jobs=args.jobs, force=args.force, progress=True)
+    executor = None
+    if args.scheduler is not None:
+        from imbalance_lab.sweep.dask_executor import DaskExecutor
+
+        config = dataclasses.replace(config, executor={"dask": args.scheduler})  # as the manifest records it
+        jobs = config.jobs if args.jobs is None else args.jobs
+        executor = DaskExecutor(args.scheduler, jobs=jobs, field="--scheduler")
+    summary = run_sweep(config, out=args.out, jobs=args.jobs, force=args.force, executor=executor, progress=True)
     print(summary.text())
     return summary.exit_code
 

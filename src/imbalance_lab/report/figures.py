@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-import warnings
 from collections.abc import Mapping, Sequence
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -89,8 +89,8 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
         matrix = part.pivot_table(index="scheme", columns="ratio", values="mean_rank",
                                   observed=True).reindex(index=order, columns=ratios)
         n = int(part["n_datasets"].max())
-        _heatmap(matrix, ax=ax, annot=True, fmt=".1f", cmap="viridis_r", vmin=1, vmax=vmax,
-                 cbar=False, annot_kws={"size": 7})
+        _heatmap(ax, matrix, matrix.map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+                 cmap="viridis_r", vmin=1, vmax=vmax, fontsize=7)
         ax.set_title(f"{model} ({n} data set{'s' if n != 1 else ''})", fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")
@@ -100,27 +100,42 @@ def rank_heatmaps(ranks: pd.DataFrame, metric: str, schemes: Sequence[str]) -> p
     return fig
 
 
-def _heatmap(data, **kwargs):
-    # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.11 marks as
-    # pending deprecation; nothing for us to change.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
-        return sns.heatmap(data, **kwargs)
+def _heatmap(ax, values: pd.DataFrame, labels: pd.DataFrame, *, cmap: str, vmin: float,
+             vmax: float, fontsize: float) -> None:
+    """An annotated heatmap of ``values`` (rows × columns) on ``ax``; empty
+    cells stay blank. (seaborn's heatmap redraws the whole figure once per
+    call to place its labels, which costs minutes on a figure of many panels.)"""
+    colormap = plt.get_cmap(cmap)
+    norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
+    data = np.ma.masked_invalid(values.to_numpy(dtype=float))
+    ax.imshow(data, cmap=colormap, norm=norm, aspect="auto", interpolation="nearest")
+    for (i, j), value in np.ndenumerate(values.to_numpy(dtype=float)):
+        if np.isnan(value):
+            continue
+        r, g, b, _ = colormap(norm(value))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=fontsize, color=ink)
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns])
+    ax.set_yticks(range(values.shape[0]), [str(r) for r in values.index])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], models: Sequence[str],
             metric: str, alpha: float, palette: Mapping) -> plt.Figure:
-    """Critical-difference diagrams, a panel per ratio (rows) × model (columns).
+    """Critical-difference diagrams, a panel per model (rows) × ratio (columns)
+    (ratios are fewer than models, so the figure stays readable at page width).
 
     ``cells[(ratio, model)]`` is a :class:`~imbalance_lab.report.stats.FriedmanResult`
     or a string saying why that panel could not be drawn. Schemes joined by a
     bar are not significantly different. When Friedman's test does not
     reject, no post-hoc difference is claimed: every scheme is joined.
     """
-    fig, axes = plt.subplots(len(ratios), len(models), squeeze=False,
-                             figsize=(5.2 * len(models), 2.6 * len(ratios)))
-    for i, ratio in enumerate(ratios):
-        for j, model in enumerate(models):
+    fig, axes = plt.subplots(len(models), len(ratios), squeeze=False,
+                             figsize=(5.2 * len(ratios), 2.6 * len(models)))
+    for j, ratio in enumerate(ratios):
+        for i, model in enumerate(models):
             ax = axes[i, j]
             cell = cells.get((ratio, model), "no rows")
             if isinstance(cell, str):
@@ -138,7 +153,8 @@ def cd_grid(cells: Mapping[tuple[str, str], object], ratios: Sequence[str], mode
             )
             k = len(cell.schemes)
             ax.set_xlim(0.5 - 0.25 * k, k + 0.5 + 0.25 * k)
-            ax.set_xticks(range(1, k + 1))
+            ax.set_xticks(range(1, k + 1, 1 if k <= 8 else 2))
+            ax.tick_params(axis="x", labelsize=6.5)
             verdict = (f"{cell.posthoc_name} post-hoc" if significant
                        else "n.s.: no post-hoc claim")
             ax.set_title(f"ratio {ratio}, {model}: N={cell.n_datasets}, Friedman "
@@ -174,8 +190,7 @@ def advantage_heatmaps(table: pd.DataFrame, metric: str, baseline: str, alpha: f
                                  observed=True).reindex(index=order, columns=ratios)
         labels = values.map(lambda v: "" if pd.isna(v) else f"{v:+.3f}")
         labels = labels + pvals.map(lambda p: "*" if pd.notna(p) and p < alpha else "")
-        _heatmap(values, ax=ax, annot=labels, fmt="", cmap="RdBu", center=0, vmin=-limit,
-                 vmax=limit, cbar=False, annot_kws={"size": 6.5})
+        _heatmap(ax, values, labels, cmap="RdBu", vmin=-limit, vmax=limit, fontsize=6.5)
         ax.set_title(model, fontsize=9)
         ax.set_xlabel("ratio")
         ax.set_ylabel("")

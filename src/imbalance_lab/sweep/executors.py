@@ -60,10 +60,9 @@ def make_executor(spec: Any = "local", jobs: int | None = None) -> Executor:
     if spec == "local":
         return LocalExecutor(jobs)
     if isinstance(spec, dict) and "dask" in spec:
-        raise ConfigError(
-            "executor.dask", spec["dask"],
-            "'local' for now: the Dask executor is not part of this version yet (issue 8)",
-        )
+        from imbalance_lab.sweep.dask_executor import DaskExecutor
+
+        return DaskExecutor(spec["dask"], jobs=jobs)
     raise ConfigError("executor", spec, "'local' or {dask: SCHEDULER_ADDRESS}")
 
 

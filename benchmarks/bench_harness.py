@@ -1,0 +1,177 @@
+"""The notebook harness against the pure-compute limit.
+
+The main workload (the default sweep; ``--quick``: a small part of it) swept
+cold through notebooks on 2 local workers, against the same slice specs run
+as a plain Python loop — ``experiment.run_slice`` in 2 worker processes, no
+kernels, no notebooks, no files. Target: sweep / loop <= 1.05.
+
+It also prints where the sweep's extra time goes, from the executed
+notebooks' own cell timings (papermill records them) and the manifest's task
+times: kernel start and papermill, the imports cell, ``run_slice``, the
+slice's table and figure, and what the client spends recording.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from common import Figure, Meter, plain_loop, read_rows, same_rows, slice_specs
+
+NAME = "harness"
+
+
+def run(ws) -> list[Figure]:
+    cold = ws.cold_main()
+    specs = slice_specs(cold["config"])
+    loop, results = plain_loop(specs, ws.jobs)
+    print(f"  plain loop: {loop.text()}", flush=True)
+
+    same = same_rows(read_rows(cold["out"]), pd.concat([rows for rows, _ in results]))
+    sweep = cold["meter"]
+    profile = notebook_profile(cold["out"])
+    print(profile_text(profile, sweep.wall, ws.jobs), flush=True)
+    fits = sum(int((r["status"] == "ok").sum()) for r, _ in results)
+    print(projection_text(sweep.cpu, loop.cpu, len(specs), cold["config"]), flush=True)
+    print(fixed_cost_text(specs), flush=True)
+    return [Figure(
+        NAME, f"notebook sweep vs plain Python loop, {len(specs)} slices, {fits} fits, 2 workers",
+        sweep.wall, loop.wall, "s", "<= 1.05", cpu=(sweep.cpu, loop.cpu),
+        load=(sweep.load[0], loop.load[1]),
+        note=("rows identical aside timings" if same else "ROWS DIFFER from the loop's"),
+        details={"profile": profile, "slices": len(specs), "fits": fits},
+    )]
+
+
+#: Which cell of the sweep notebook does what, told by what it calls.
+CELL_KINDS = (("run_slice(", "run_slice"), ("import ", "imports"), ("plot_slice(", "figure"),
+              ("slice_table(", "table"))
+
+
+def notebook_profile(out: Path) -> dict[str, float]:
+    """Seconds summed over the executed notebooks of ``out``: each kind of
+    cell, the whole papermill execution, and the task time the manifest
+    recorded (papermill + reading back the outputs + the task's own set-up)."""
+    totals = {"task": 0.0, "papermill": 0.0, "cells": 0.0, "notebooks": 0}
+    for _, kind in CELL_KINDS:
+        totals[kind] = 0.0
+    totals["parameters and other cells"] = 0.0
+    for path in sorted((out / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        totals["notebooks"] += 1
+        totals["papermill"] += nb["metadata"].get("papermill", {}).get("duration") or 0.0
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            seconds = cell["metadata"].get("papermill", {}).get("duration") or 0.0
+            source = "".join(cell["source"])
+            kind = next((k for marker, k in CELL_KINDS if marker in source), "parameters and other cells")
+            totals[kind] += seconds
+            totals["cells"] += seconds
+    manifest = json.loads((out / "manifest.json").read_text())
+    totals["task"] = sum(s.get("seconds") or 0.0 for s in manifest["slices"].values())
+    fits = 0.0
+    for path in (out / "rows").glob("*.parquet"):
+        rows = pd.read_parquet(path, columns=["fit_seconds", "predict_seconds"])
+        fits += float(rows.sum().sum())
+    totals["fit and predict (rows)"] = fits
+    return totals
+
+
+def profile_text(p: dict, wall: float, jobs: int) -> str:
+    kernel = p["papermill"] - p["cells"]
+    outside = p["task"] - p["papermill"]
+    client = wall - p["task"] / jobs
+    lines = [
+        f"  where the sweep's time went, summed over {p['notebooks']} notebook runs (CPU-side seconds):",
+        f"    fit + predict inside run_slice (rows)   {p['fit and predict (rows)']:8.1f}",
+        f"    run_slice cell (fits, metrics, folds)   {p['run_slice']:8.1f}",
+        f"    imports cell                            {p['imports']:8.1f}",
+        f"    table + figure cells                    {p['table'] + p['figure']:8.1f}",
+        f"    parameters and other cells              {p['parameters and other cells']:8.1f}",
+        f"    kernel start/stop + papermill I/O       {kernel:8.1f}",
+        f"    task outside papermill (read back)      {outside:8.1f}",
+        f"    wall - task time / {jobs} workers (client, idle tail) {client:6.1f}",
+    ]
+    return "\n".join(lines)
+
+
+def projection_text(sweep_cpu: float, loop_cpu: float, notebooks: int, cfg) -> str:
+    """What the measured cost of one notebook run means for other ways of
+    cutting the same units into notebook runs: a projection from this run's
+    figures (CPU seconds), not a measurement, and it says so."""
+    per_notebook = (sweep_cpu - loop_cpu) / notebooks
+    cuts = {
+        f"data set x model (this sweep's slices): {notebooks}": notebooks,
+        f"data set (all models in one run): {len(cfg.datasets)}": len(cfg.datasets),
+        "one run per worker: 2": 2,
+    }
+    lines = [f"  one notebook run costs {per_notebook:.1f} CPU-s beyond its compute "
+             f"((sweep - loop CPU) / {notebooks}); projected CPU ratio sweep / loop if the same "
+             f"units were cut into fewer runs:"]
+    for label, n in cuts.items():
+        lines.append(f"    {label:50s} {1 + n * per_notebook / loop_cpu:.2f}")
+    return "\n".join(lines)
+
+
+def fixed_cost_text(specs: list[dict], repeats: int = 3) -> str:
+    """The cost of one notebook run with almost nothing to compute: the
+    smallest unit of the sweep as a one-unit slice, run through papermill as
+    the sweep's task runs it, ``repeats`` times (median CPU of the process
+    tree), against the same unit in this process with everything imported.
+    Once with the kernel shut down as now (papermill's default: a graceful
+    request, then up to ``shutdown_wait_time / 2`` = 2.5 s for the kernel
+    to exit), once with ``shutdown_kernel="immediate"`` — the change proposed
+    for the sweep's runner. Cell timings show where the fixed cost goes."""
+    from imbalance_lab.experiment import run_slice
+
+    spec = min(specs, key=lambda s: len(s["units"]))
+    one = {**spec, "slice_key": spec["slice_key"] + "--fixed-cost", "units": spec["units"][:1]}
+    run_slice(one)  # warm: imports and lazy set-up are not the unit's cost
+    with Meter() as compute:
+        run_slice(one)
+    lines = [f"  fixed cost of one notebook run (a one-unit slice of {spec['slice_key']}, median of {repeats}; "
+             f"the unit alone in a warm process: {compute.cpu:.2f} CPU-s):"]
+    for shutdown in ("graceful", "immediate"):
+        runs = sorted((_papermill_once(one, shutdown) for _ in range(repeats)), key=lambda r: r[0].cpu)
+        meter, cells = runs[len(runs) // 2]
+        lines.append(f"    kernel shutdown {shutdown:9s}: {meter.text()}; cell wall seconds: {cells}")
+    return "\n".join(lines)
+
+
+def _papermill_once(spec: dict, shutdown: str):
+    import tempfile
+
+    import papermill
+
+    import imbalance_lab
+    from imbalance_lab.sweep.runner import sweep_notebook
+
+    with tempfile.TemporaryDirectory() as tmp, Meter() as meter:
+        nb = papermill.execute_notebook(
+            str(sweep_notebook()), f"{tmp}/out.ipynb",
+            parameters={"spec": spec, "rows_path": f"{tmp}/r.parquet", "predictions_path": f"{tmp}/p.parquet"},
+            kernel_name=imbalance_lab.KERNEL_NAME, language="python", progress_bar=False,
+            shutdown_kernel=shutdown,
+        )
+    cells = []
+    last_end = None
+    for cell in nb.cells:
+        pm = cell.metadata.get("papermill", {})
+        if cell.cell_type == "code":
+            kind = next((k for marker, k in CELL_KINDS if marker in cell.source), None)
+            if kind:
+                cells.append(f"{kind} {pm.get('duration') or 0:.2f}")
+        last_end = pm.get("end_time") or last_end
+    started, ended = nb.metadata.papermill.start_time, nb.metadata.papermill.end_time
+    first_start = next(c.metadata.papermill["start_time"] for c in nb.cells if c.metadata.papermill.get("start_time"))
+    cells.insert(0, f"kernel start {_seconds(started, first_start):.2f}")
+    cells.append(f"after the last cell (shutdown, write) {_seconds(last_end, ended):.2f}")
+    return meter, ", ".join(cells)
+
+
+def _seconds(start: str, end: str) -> float:
+    import datetime
+
+    return (datetime.datetime.fromisoformat(end) - datetime.datetime.fromisoformat(start)).total_seconds()

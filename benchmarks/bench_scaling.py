@@ -1,0 +1,44 @@
+"""Scaling: 1 local worker against 2, and a 2-worker Dask LocalCluster
+against 2 local worker processes, on the same units (the scaling workload:
+3 data sets of the default sweep, every model; ``--quick``: the quick main
+workload), each swept cold into its own folder, one after the other.
+
+Targets: 1-worker / 2-worker time >= 1.9; Dask / local <= 1.10 (the
+cluster's start-up is not counted: a user's cluster is already running).
+"""
+
+from __future__ import annotations
+
+from common import Figure, metered, read_rows, same_rows, sweep
+
+NAME = "scaling"
+
+
+def run(ws) -> list[Figure]:
+    from distributed import LocalCluster
+
+    from imbalance_lab.sweep.dask_executor import DaskExecutor
+
+    cfg = ws.config(ws.loads.scaling)
+    one, _ = sweep(cfg, ws.root / "scaling-1", jobs=1)
+    print(f"  1 local worker: {one.text()}", flush=True)
+    two, summary = sweep(cfg, ws.root / "scaling-2", jobs=2)
+    print(f"  2 local workers: {two.text()}", flush=True)
+
+    start, cluster = metered(lambda: LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                   dashboard_address=":0"))
+    with cluster:
+        dask, _ = sweep(cfg, ws.root / "scaling-dask", executor=DaskExecutor(cluster))
+    print(f"  Dask LocalCluster, 2 workers: {dask.text()} (+ {start.wall:.1f} s to start it)", flush=True)
+
+    same = same_rows(read_rows(ws.root / "scaling-2"), read_rows(ws.root / "scaling-dask"))
+    return [
+        Figure(NAME, f"1 local worker vs 2 ({summary.units} units, speed-up)", one.wall, two.wall, "s",
+               ">= 1.9", cpu=(one.cpu, two.cpu), load=(one.load[0], two.load[1]),
+               note="2 cores shared with other users"),
+        Figure(NAME, f"Dask LocalCluster (2 workers x 1 thread) vs 2 local processes ({summary.units} units)",
+               dask.wall, two.wall, "s", "<= 1.1", cpu=(dask.cpu, two.cpu), load=(two.load[0], dask.load[1]),
+               note=f"cluster start {start.wall:.1f} s not counted; "
+               + ("rows identical aside timings" if same else "ROWS DIFFER")),
+    ]
+
