@@ -316,3 +316,28 @@ def test_split_on_multiclass_balances_every_class_against_the_largest():
     estimator, _ = _build({"split": "balanced", "size_share": 0}, y, model="gaussian_nb", normalisation="none")
     estimator.fit(X, y)
     assert estimator.named_steps["model"].class_weight_ == pytest.approx({0: 1.0, 1: 2.0, 2: 6.0})  # all weight
+
+
+def test_knn_after_undersampling_below_its_neighbours_is_a_recorded_skip():
+    # Found in the default sweep (haberman, ratio 50): random undersampling left a
+    # 4-row training fold for k-nearest neighbours with n_neighbors=5, and the fit
+    # raised ValueError. 8 majority + 2 minority rows -> 2 + 2 = 4 rows after undersampling.
+    import numpy as np
+    import pytest as _pytest
+
+    from imbalance_lab import models, schemes
+    from imbalance_lab.errors import UnitSkipped
+
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.array([0] * 8 + [1] * 2)
+    estimator, fit_params = schemes.parse_scheme({"undersample": "random"}).build(
+        models.make_model("knn"), y, random_state=0, weight_normalisation="mean", positive=1
+    )
+    with _pytest.raises(UnitSkipped, match="4 rows, fewer than the 5"):
+        estimator.fit(X, y, **fit_params)
+    # with enough rows left the same scheme fits
+    y_many = np.array([0] * 8 + [1] * 3)
+    estimator, _ = schemes.parse_scheme({"undersample": "random"}).build(
+        models.make_model("knn"), y_many, random_state=0, weight_normalisation="mean", positive=1
+    )
+    estimator.fit(np.arange(22.0).reshape(11, 2), y_many)

@@ -184,7 +184,9 @@ class Scheme:
             final = ClassWeightedClassifier(final, class_weight=class_weight, normalisation=weight_normalisation)
         front = steps[:-1]
         if sampler is not None:
-            front = [*front, (SAMPLER_STEP, sampler), (COUNT_STEP, RowCounter())]
+            min_rows = int(getattr(final, "n_neighbors", None) or 1)
+            counter = RowCounter(min_rows=min_rows, model_name=type(final).__name__)
+            front = [*front, (SAMPLER_STEP, sampler), (COUNT_STEP, counter)]
         estimator: Any = ImbPipeline([*front, (final_name, final)])
         if self.correct:
             estimator = calibration.PriorCorrectedClassifier(estimator, weights="auto")
@@ -338,10 +340,24 @@ class ClassWeightedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
 
 class RowCounter(TransformerMixin, BaseEstimator):
     """Pass-through step after a sampler: records how many rows the model is
-    fitted on (``n_rows_``), which imbalanced-learn's pipeline does not keep."""
+    fitted on (``n_rows_``), which imbalanced-learn's pipeline does not keep.
+
+    ``min_rows`` is the fewest rows the model can be fitted on (k-nearest
+    neighbours need ``n_neighbors``): an under-sampler that leaves fewer makes
+    the unit a recorded skip, rather than an error inside the model's fit.
+    """
+
+    def __init__(self, min_rows: int = 1, model_name: str = "the model"):
+        self.min_rows = min_rows
+        self.model_name = model_name
 
     def fit(self, X, y=None):
         self.n_rows_ = int(X.shape[0])
+        if self.n_rows_ < self.min_rows:
+            raise UnitSkipped(
+                f"after resampling the training fold has {self.n_rows_} rows, fewer than the "
+                f"{self.min_rows} that {self.model_name} needs; n_neighbors is not lowered"
+            )
         return self
 
     def transform(self, X):
