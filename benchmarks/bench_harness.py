@@ -237,7 +237,7 @@ def dataset_slices_probe(specs: list[dict], folder: Path, jobs: int):
     return meter, pd.concat([o.rows for o in outcomes])
 
 
-def _probe_task(job: dict, *, notebook: str, cwd=None, capture_stderr=False):
+def _probe_task(job: dict, *, notebook: str, cwd=None):
     import papermill
 
     from imbalance_lab.sweep.runner import SliceOutcome

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.notebook
 TESTS = Path(__file__).parent
 
 NOTEBOOK_CODE = """
+import os
 import time
+print("pid", os.getpid(), "left over:", "leftover" in globals())
+leftover = 1
 from types import SimpleNamespace
 from test_sweep_support import fake_rows
 from imbalance_lab.sweep.runner import write_slice_outputs
@@ -73,7 +76,7 @@ def test_a_slice_comes_back_with_its_rows_predictions_and_executed_notebook(note
 
 def test_a_dying_kernel_fails_the_slice_and_keeps_the_notebook(notebook, monkeypatch):
     monkeypatch.setenv(faults.ENV_VAR, "exit@unit:11")  # the second unit of the slice
-    outcome = runner.run_slice_task(_spec(), notebook=notebook, capture_stderr=True)
+    outcome = runner.run_slice_task(_spec(), notebook=notebook)
     assert outcome.status == "failed" and outcome.rows is None
     assert outcome.error.startswith("the kernel died")
     text = _cells_text(outcome.notebook)
@@ -99,3 +102,50 @@ def test_a_slice_past_its_time_limit_is_stopped(notebook, monkeypatch):
     assert outcome.status == "failed" and "time limit of 2 s" in outcome.error
     assert outcome.seconds < 30
     assert "The time limit was reached" in _cells_text(outcome.notebook)
+
+
+def _printed(outcome) -> str:
+    nb = json.loads(outcome.notebook)
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def _pid(outcome) -> int:
+    return int(_printed(outcome).split("pid ")[1].split()[0])
+
+
+def _counts(outcome) -> list:
+    return [c["execution_count"] for c in json.loads(outcome.notebook)["cells"] if c["cell_type"] == "code"]
+
+
+def test_a_warm_kernel_runs_the_next_notebook_as_a_fresh_one_would(notebook):
+    first = runner.run_slice_task(_spec("alpha"), notebook=notebook)
+    second = runner.run_slice_task(_spec("beta"), notebook=notebook)
+    assert first.status == second.status == "done"
+    assert _pid(first) == _pid(second)  # the same kernel process ran both
+    # ...but the second saw nothing the first defined, and counts from 1 as a
+    # fresh kernel does (3 code cells: parameters, papermill's, the body).
+    assert "left over: False" in _printed(second)
+    assert _counts(first) == _counts(second) == [1, 2, 3]
+    fresh = runner.run_slice_task(_spec("beta"), notebook=notebook, reuse_kernel=False)
+    assert _pid(fresh) != _pid(second)
+    pd.testing.assert_frame_equal(fresh.rows, second.rows)
+
+
+def test_a_kernel_is_not_reused_after_a_failure_or_in_other_surroundings(notebook, monkeypatch):
+    before = runner.run_slice_task(_spec("alpha"), notebook=notebook)
+    assert runner.run_slice_task(_spec("explode"), notebook=notebook).status == "failed"
+    after_failure = runner.run_slice_task(_spec("alpha"), notebook=notebook)
+    assert _pid(after_failure) != _pid(before)
+    # The kernel reads its environment when it starts: a change means a new one.
+    monkeypatch.setenv("IMBALANCE_LAB_TEST_MARKER", "1")
+    after_env = runner.run_slice_task(_spec("alpha"), notebook=notebook)
+    assert _pid(after_env) != _pid(after_failure)
+    assert "left over: False" in _printed(after_env)
+
+
+def test_a_slice_after_a_dead_kernel_runs_in_a_new_one(notebook, monkeypatch):
+    monkeypatch.setenv(faults.ENV_VAR, "exit@unit:11")
+    assert runner.run_slice_task(_spec(), notebook=notebook).status == "failed"
+    monkeypatch.delenv(faults.ENV_VAR)
+    outcome = runner.run_slice_task(_spec(), notebook=notebook)
+    assert outcome.status == "done", outcome.error

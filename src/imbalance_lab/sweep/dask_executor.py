@@ -168,9 +168,6 @@ def run_slice_on_worker(
     kwargs = dict(task_kwargs)
     if kwargs.get("cwd") is not None and not os.path.isdir(kwargs["cwd"]):
         kwargs["cwd"] = None  # the client's folder does not exist here (no shared disk)
-    # The kernel's stderr is quoted when it dies; capturing file descriptor 2
-    # is only safe when no other task of this worker writes to it.
-    kwargs.setdefault("capture_stderr", _worker_threads() == 1)
     pin_threads()
     return task(spec, **kwargs)
 
@@ -243,15 +240,6 @@ def _connect(address: Any, field: str, connect_timeout: float | None, worker_tim
             f"(start some with: dask worker {address} --nthreads 1)",
         ) from exc
     return client
-
-
-def _worker_threads() -> int | None:
-    try:
-        from distributed import get_worker
-
-        return get_worker().state.nthreads
-    except (ImportError, ValueError, AttributeError):
-        return None
 
 
 def _outcome(future, spec: dict) -> SliceOutcome:

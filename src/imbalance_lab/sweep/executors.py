@@ -89,7 +89,7 @@ class LocalExecutor(Executor):
             raise InvalidParameterError("jobs", jobs, "an integer >= 1")
         self.jobs = jobs
         self.task = task
-        self.task_kwargs = {"cwd": os.getcwd(), "capture_stderr": True, **(task_kwargs or {})}
+        self.task_kwargs = {"cwd": os.getcwd(), **(task_kwargs or {})}
         self._queue: collections.deque[dict] = collections.deque()
         self._suspects: collections.deque[dict] = collections.deque()
         self._pool: ProcessPoolExecutor | None = None

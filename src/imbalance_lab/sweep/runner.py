@@ -8,13 +8,15 @@ the same in a local worker process or on a cluster worker with no shared disk.
 The task never raises for a slice that goes wrong: a notebook cell that fails,
 a kernel that dies, a time limit hit, all give a *failed* :class:`SliceOutcome`
 that carries the executed notebook showing where it stopped.
+
+The notebook runs in the worker's warm kernel (:mod:`imbalance_lab.sweep.kernels`):
+started once per worker and reset between notebooks, so that a slice pays for
+its fits, not for a kernel start and its imports.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import tempfile
 import time
 import traceback
@@ -25,7 +27,7 @@ import pandas as pd
 
 import imbalance_lab
 from imbalance_lab import rows
-from imbalance_lab.sweep import faults
+from imbalance_lab.sweep import faults, kernels
 
 #: Thread counts of BLAS and OpenMP pools, pinned to one per worker: the
 #: workers already use every core, and nested pools would only fight.
@@ -83,17 +85,18 @@ def run_slice_task(
     notebook: str | Path | None = None,
     kernel_name: str = imbalance_lab.KERNEL_NAME,
     cwd: str | Path | None = None,
-    capture_stderr: bool = False,
+    reuse_kernel: bool = True,
     start_timeout: float = 120,
 ) -> SliceOutcome:
     """Run one slice's notebook and return its outcome (never raises for a
     failed slice).
 
     ``spec`` is the slice spec of ``experiment.run_slice``; ``cwd`` the kernel's
-    working folder (relative CSV paths resolve there); ``capture_stderr``
-    sends this process's stderr (and so the kernel's) to a file while the task
-    runs, quoted when the kernel dies — for worker processes that own their
-    stderr, not for threads of a shared process.
+    working folder (relative CSV paths resolve there). ``reuse_kernel``: run
+    in this thread's warm kernel (:mod:`imbalance_lab.sweep.kernels`; started
+    once, reset between notebooks) rather than a kernel of its own, started
+    and stopped for this notebook alone (papermill's way; the benchmarks'
+    baseline for one run per grid cell).
     """
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -101,46 +104,56 @@ def run_slice_task(
 
     started = time.perf_counter()
     key = spec["slice_key"]
+    # The kernel inherits this environment, with BLAS pinned and an inline
+    # figure backend, whatever the caller's (tests set MPLBACKEND=Agg).
+    env = {**os.environ, **KERNEL_ENV}
+    cwd = str(cwd) if cwd is not None else os.getcwd()
+    kernel = kernels.warm_kernel(kernel_name, cwd, env) if reuse_kernel else kernels.WarmKernel(kernel_name, cwd, env)
     with tempfile.TemporaryDirectory(prefix="imbalance-lab-slice-") as tmp:
         tmp = Path(tmp)
         rows_path, predictions_path = tmp / "rows.parquet", tmp / "predictions.parquet"
         executed = tmp / "executed.ipynb"
-        stderr_path = tmp / "kernel.stderr"
         limit = spec.get("unit_time_limit")
         timeout = None if limit is None else limit * len(spec["units"]) + SLICE_OVERHEAD_SECONDS
         error = ""
-        capture = _capture_stderr(stderr_path) if capture_stderr else contextlib.nullcontext()
-        with capture, _environ(KERNEL_ENV):  # the kernel inherits this environment
-            try:
-                faults.checkpoint("slice", key)
-                papermill.execute_notebook(
-                    str(notebook or sweep_notebook()),
-                    str(executed),
-                    parameters={
-                        "spec": spec,
-                        "rows_path": str(rows_path),
-                        "predictions_path": str(predictions_path),
-                    },
-                    kernel_name=kernel_name,
-                    language="python",
-                    progress_bar=False,
-                    cwd=str(cwd) if cwd is not None else None,
-                    start_timeout=start_timeout,
-                    execution_timeout=timeout,
-                )
-            except PapermillExecutionError as exc:
-                # papermill has already marked the failing cell in the notebook.
-                error = f"notebook cell In [{exc.exec_count}] raised {exc.ename}: {exc.evalue}"
-            except DeadKernelError:
-                error = "the kernel died" + _tail(stderr_path)
-                _mark_failure(executed, "The kernel died while running this cell")
-            except CellTimeoutError:
-                error = f"the slice ran past its time limit of {timeout:g} s (unit_time_limit x units + {SLICE_OVERHEAD_SECONDS} s)"
-                _mark_failure(executed, "The time limit was reached while running this cell")
-            except Exception as exc:  # kernel failed to start, notebook unreadable, ...
-                error = f"{type(exc).__name__}: {exc}" + _tail(stderr_path)
-                if not executed.exists():
-                    error += "\n" + traceback.format_exc(limit=5)
+        stderr_from = kernel.stderr_offset()
+        try:
+            faults.checkpoint("slice", key)
+            km = kernel.manager(start_timeout)
+            stderr_from = kernel.stderr_offset()
+            papermill.execute_notebook(
+                str(notebook or sweep_notebook()),
+                str(executed),
+                parameters={
+                    "spec": spec,
+                    "rows_path": str(rows_path),
+                    "predictions_path": str(predictions_path),
+                },
+                engine_name=kernels.ENGINE_NAME,
+                km=km,
+                kernel_name=kernel_name,
+                language="python",
+                progress_bar=False,
+                start_timeout=start_timeout,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as exc:
+            # papermill has already marked the failing cell in the notebook.
+            error = f"notebook cell In [{exc.exec_count}] raised {exc.ename}: {exc.evalue}"
+        except DeadKernelError:
+            error = "the kernel died" + _tail(kernel.stderr_since(stderr_from))
+            _mark_failure(executed, "The kernel died while running this cell")
+        except CellTimeoutError:
+            error = f"the slice ran past its time limit of {timeout:g} s (unit_time_limit x units + {SLICE_OVERHEAD_SECONDS} s)"
+            _mark_failure(executed, "The time limit was reached while running this cell")
+        except Exception as exc:  # kernel failed to start, notebook unreadable, ...
+            error = f"{type(exc).__name__}: {exc}" + _tail(kernel.stderr_since(stderr_from))
+            if not executed.exists():
+                error += "\n" + traceback.format_exc(limit=5)
+        # A kernel is reused only after a notebook that ran clean (a failed
+        # cell may leave anything behind; a timed-out one is still running).
+        if error or not reuse_kernel or not kernel.reset():
+            kernel.discard()
         notebook_bytes = executed.read_bytes() if executed.exists() else None
         if not error:
             result, error = _read_outputs(spec, rows_path, predictions_path)
@@ -198,42 +211,9 @@ def _mark_failure(path: Path, message: str) -> None:
     nbformat.write(nb, path)
 
 
-@contextlib.contextmanager
-def _environ(overrides: dict[str, str]):
-    """Set environment variables for the duration of the block only."""
-    saved = {name: os.environ.get(name) for name in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextlib.contextmanager
-def _capture_stderr(path: Path):
-    """Point file descriptor 2 at ``path`` (the kernel inherits it)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.dup2(fd, 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(fd)
-
-
-def _tail(path: Path) -> str:
-    try:
-        text = path.read_text(errors="replace").strip()
-    except FileNotFoundError:
-        return ""
+def _tail(text: str) -> str:
+    """The end of what a kernel wrote to stderr, to quote in an error."""
+    text = text.strip()
     # The kernel's start-up chatter is not the reason it died.
     lines = [line for line in text.splitlines() if "running over TCP without encryption" not in line]
     text = "\n".join(lines)[-STDERR_TAIL:]

@@ -1,0 +1,240 @@
+"""Warm kernels: a worker keeps one Jupyter kernel alive across the slices it
+runs, and papermill executes each slice's notebook in it.
+
+Why: a fresh kernel costs about 1.5 s to start and 3 s to import numpy,
+pandas, scikit-learn and imbalanced-learn, while most slices of a sweep
+compute for a few seconds. Paid once per slice, that start-up was close to
+half of a sweep's time (``make bench``, harness). Paid once per worker it is
+noise.
+
+Reuse must not change what a notebook computes, so between two notebooks
+the kernel is put back into the state of a fresh one, as far as a notebook
+can see: its namespace is cleared (``%reset -f``, which also drops output
+history), open figures are closed, and the execution count is set back to 1
+(so the executed notebook reads ``In [1]`` and a failing cell's number means
+the same as in a fresh kernel). What stays is ``sys.modules``: imports
+already made. Every random choice of the package takes an explicit seed, so
+the rows are the same either way (``tests/test_sweep_kernels.py`` checks
+this against fresh kernels, the benchmarks against a plain Python loop).
+
+A kernel is never reused after anything went wrong in it: a failing cell,
+a time limit (the cell may still be running), a death, a reset that does not
+answer. The runner calls :meth:`WarmKernel.discard` and the next slice gets
+a new kernel. Nor across changed surroundings: the kernel is keyed on its
+name, working folder and full environment (fault injection and tests set
+environment variables that a kernel reads when it starts).
+
+Each kernel writes its stderr to a file of its own, so that when it dies the
+runner can quote what it printed last, in a worker process or in a thread of
+a Dask worker alike (no file descriptor of the worker is redirected).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
+
+#: Name under which :class:`WarmKernelEngine` is registered with papermill.
+ENGINE_NAME = "imbalance-lab-warm-kernel"
+
+#: Run between two notebooks: what a fresh kernel would not have.
+RESET_CODE = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "import sys as _sys\n"
+    "if 'matplotlib.pyplot' in _sys.modules:\n"
+    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+    "del _sys\n"
+    "import gc as _gc; _gc.collect(); del _gc\n"
+    # A fresh kernel's count: its first stored cell is In [1]. (The reset
+    # itself runs with store_history=False, so it does not count.)
+    "get_ipython().execution_count = 1\n"
+)
+#: Seconds a reset may take before the kernel is given up.
+RESET_TIMEOUT = 60
+#: nbclient's default: keep IPython's history in memory, not in a SQLite
+#: file under ~/.ipython that parallel kernels would share.
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+
+class WarmKernel:
+    """One kernel and the client that resets it, started on first use."""
+
+    def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str]):
+        self.kernel_name = kernel_name
+        self.cwd = cwd
+        self.env = dict(env)
+        self.notebooks_run = 0
+        self._km = None
+        self._folder: tempfile.TemporaryDirectory | None = None
+        self._stderr = None
+
+    def matches(self, kernel_name: str, cwd: str | None, env: dict[str, str]) -> bool:
+        return (kernel_name, cwd, env) == (self.kernel_name, self.cwd, self.env)
+
+    def manager(self, start_timeout: float = 60):
+        """The kernel manager of a live kernel (started now if needed), for
+        papermill's ``km``."""
+        if self._km is not None and not run_sync(self._km.is_alive)():
+            self.discard()
+        if self._km is None:
+            self._start(start_timeout)
+        return self._km
+
+    def _start(self, start_timeout: float) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._folder = tempfile.TemporaryDirectory(prefix="imbalance-lab-kernel-")
+        self._stderr = open(Path(self._folder.name) / "stderr", "w+b")  # noqa: SIM115 (lives as long as the kernel)
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        try:
+            run_sync(km.start_kernel)(
+                extra_arguments=KERNEL_ARGUMENTS, cwd=self.cwd, env=self.env, stderr=self._stderr
+            )
+            self._km = km
+            run_sync(self._execute)("", timeout=start_timeout)  # answers: it is ready
+        except BaseException:
+            self._km = km
+            self.discard()
+            raise
+
+    def stderr_offset(self) -> int:
+        """Where the kernel's stderr file ends now (see :meth:`stderr_since`)."""
+        if self._stderr is None:
+            return 0
+        self._stderr.flush()
+        return os.fstat(self._stderr.fileno()).st_size
+
+    def stderr_since(self, offset: int) -> str:
+        """What the kernel wrote to stderr after ``offset``."""
+        if self._stderr is None:
+            return ""
+        return Path(self._stderr.name).read_bytes()[offset:].decode(errors="replace")
+
+    def reset(self) -> bool:
+        """Clear the kernel for the next notebook; False (and the kernel
+        discarded) when it does not answer as a healthy kernel does."""
+        if self._km is None:
+            return False
+        try:
+            reply = run_sync(self._execute)(RESET_CODE, timeout=RESET_TIMEOUT)
+        except Exception:  # TimeoutError, a dead kernel, a closed channel
+            reply = None
+        if reply is None or reply["content"].get("status") != "ok":
+            self.discard()
+            return False
+        self.notebooks_run += 1
+        return True
+
+    async def _execute(self, code: str, timeout: float) -> dict:
+        """Run ``code`` in the kernel through a client of its own, opened for
+        this call only: papermill's runs open and close theirs, and a client
+        kept across them stops hearing its replies."""
+        kc = self._km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)
+            return await kc.execute_interactive(
+                code, store_history=False, timeout=timeout,
+                output_hook=lambda msg: None,  # the reset prints nothing when it works
+            )
+        finally:
+            kc.stop_channels()
+
+    def discard(self) -> None:
+        """Stop the kernel at once and forget it; the next use starts anew."""
+        km, self._km = self._km, None
+        if km is not None:
+            try:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # already gone: nothing to stop
+                pass
+            finally:
+                run_sync(km.cleanup_resources)()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+        self.notebooks_run = 0
+
+
+_local = threading.local()
+_all: list[WarmKernel] = []
+_all_lock = threading.Lock()
+
+
+def warm_kernel(kernel_name: str, cwd: str | None, env: dict[str, str]) -> WarmKernel:
+    """This thread's warm kernel for (``kernel_name``, ``cwd``, ``env``);
+    one kept for other surroundings is discarded first. One per thread: a
+    kernel runs one notebook at a time, and a Dask worker with several
+    threads runs several slices at once."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel.matches(kernel_name, cwd, env):
+        return kernel
+    if kernel is not None:
+        kernel.discard()
+    kernel = _local.kernel = WarmKernel(kernel_name, cwd, env)
+    with _all_lock:
+        _all.append(kernel)
+    return kernel
+
+
+@atexit.register
+def discard_all() -> None:
+    """Stop every warm kernel this process started (at exit; kernels of a
+    process killed outright exit by themselves: ipykernel polls its parent)."""
+    with _all_lock:
+        kernels = list(_all)
+        _all.clear()
+    for kernel in kernels:
+        kernel.discard()
+
+
+class WarmKernelEngine(NBClientEngine):
+    """papermill's own nbclient engine, executing in a kernel it is handed
+    (``km``) and leaves running.
+
+    papermill passes ``km`` on to nbclient, which then neither starts nor
+    stops the kernel, but it opens a client (four ZMQ channels and a
+    heartbeat thread) for each notebook and, not owning the kernel, never
+    closes it. This engine closes it. The arguments are papermill's, merged
+    as its ``NBClientEngine.execute_managed_notebook`` merges them.
+    """
+
+    @classmethod
+    def execute_managed_notebook(
+        cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+        start_timeout=60, execution_timeout=None, **kwargs,
+    ):
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            safe_kwargs,
+            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client = PapermillNotebookClient(nb_man, **final_kwargs)
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
