@@ -44,7 +44,9 @@ def run(ws) -> list[Figure]:
 def _run_each(cells: list[dict], jobs: int) -> list:
     from imbalance_lab.sweep.executors import LocalExecutor
 
-    with LocalExecutor(jobs) as executor:
+    # A kernel per run, as papermill.execute_notebook starts one: what a
+    # loop over cells written by hand does.
+    with LocalExecutor(jobs, task_kwargs={"reuse_kernel": False}) as executor:
         for cell in cells:
             executor.submit(cell)
         return list(executor.as_completed())
