@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imbalance_lab import weights
+from imbalance_lab import datasets, resampling, weights
 from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.labels import check_labels
 
@@ -19,6 +19,17 @@ TAKES_Y = {
     "weights.class_weights": lambda y: weights.class_weights(y, "balanced"),
     "weights.sample_weights": lambda y: weights.sample_weights(y, "balanced"),
     "weights.normalise_class_weights": lambda y: weights.normalise_class_weights({}, y),
+    "datasets.impose_ratio": lambda y: datasets.impose_ratio(np.zeros((len(y), 2)), y, 2),
+    "datasets.impose_shares": lambda y: datasets.impose_shares(np.zeros((len(y), 2)), y, [0.5, 0.5]),
+    "datasets.ratio_indices": lambda y: datasets.ratio_indices(y, "native"),
+    "datasets.shares_indices": lambda y: datasets.shares_indices(y, [0.5, 0.5]),
+    "datasets.class_counts": datasets.class_counts,
+    "datasets.subsample_indices": lambda y: datasets.ratio.subsample_indices(y, {0: 1}),
+    "ReplicationSampler.fit_resample": lambda y: resampling.ReplicationSampler().fit_resample(
+        np.zeros((len(y), 2)), y
+    ),
+    "ReplicationSampler.fit": lambda y: resampling.ReplicationSampler(factors={1: 2}).fit(np.zeros((len(y), 2)), y),
+    "check_sampler_feasible": lambda y: resampling.check_sampler_feasible(resampling.make_sampler("smote"), y),
 }
 
 MISSING = [None, math.nan, np.nan, pd.NA, float("nan")]
@@ -38,6 +49,7 @@ def _bad_inputs():
         (np.array([0.0, 1.0, np.inf, 0.0, 1.0, 1.0]), 2, "infinite label"),
         (np.array([0, 1, "a", 0, 1, 1], dtype=object), 2, "all of one type"),
         (pd.Series([0, 1, 0, "b", 1, 1]), 3, "all of one type"),
+        (np.array([0, 1, 0, 1, math.inf, 1], dtype=object), 4, "infinite label"),
     ]
 
 
@@ -73,6 +85,12 @@ def test_first_missing_label_is_the_one_reported(y, data):
     # counted by hand: every damaged row after the first is listed as "more"
     if len(rows) > 1:
         assert f"and {len(rows) - 1} more row(s)" in str(info.value)
+
+
+def test_numbers_held_as_objects_are_labels():
+    # a pandas object column of integers, e.g. once rows without a label are dropped
+    y = pd.Series([0, 1, None, 1, 0], dtype=object).dropna()
+    assert weights.class_weights(y, "balanced") == {0: 1.0, 1: 1.0}  # n / (K n_c) = 4 / (2 * 2)
 
 
 @settings(max_examples=60, deadline=None)

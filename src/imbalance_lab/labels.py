@@ -41,10 +41,15 @@ def check_labels(y: Any, *, name: str = "y", min_classes: int = 2) -> tuple[np.n
     """
     arr = np.asarray(y)
     if arr.ndim != 1:
-        raise InvalidParameterError(name, f"<array of shape {arr.shape}>", "a 1-D array of class labels")
+        shown = y if arr.ndim == 0 else f"<array of shape {arr.shape}>"
+        raise InvalidParameterError(name, shown, "a 1-D array of class labels")
     if arr.size == 0:
         raise InvalidParameterError(name, "<empty array>", "at least one labelled row")
-    _check_values(y, arr, name)
+    if _check_values(y, arr, name) == "number" and arr.dtype.kind == "O":
+        # numbers held as objects (a pandas object column once its missing
+        # labels are dropped): scikit-learn calls that an "unknown" target
+        arr = np.asarray(arr.tolist())
+        _check_values(arr, arr, name)  # an infinity among them
     try:
         kind = type_of_target(arr, input_name=name)
     except ValueError as exc:
@@ -63,11 +68,12 @@ def check_labels(y: Any, *, name: str = "y", min_classes: int = 2) -> tuple[np.n
     return arr, [plain_label(c) for c in classes], counts
 
 
-def _check_values(y: Any, arr: np.ndarray, name: str) -> None:
-    """Refuse missing, infinite and mixed-type labels, naming the first bad row."""
+def _check_values(y: Any, arr: np.ndarray, name: str) -> str:
+    """Refuse missing, infinite and mixed-type labels, naming the first bad
+    row; return the kind of every label ("number", "string" or a type name)."""
     if arr.dtype.kind in "fc":
         _refuse(name, arr, ~np.isfinite(arr))
-        return
+        return "number"
     if arr.dtype.kind in "US" and not isinstance(y, np.ndarray):
         # numpy turns a list like ["a", None, nan] into the strings "None" and
         # "nan"; look at the values as given before they were stringified
@@ -75,7 +81,7 @@ def _check_values(y: Any, arr: np.ndarray, name: str) -> None:
     elif arr.dtype.kind == "O":
         objects = arr
     else:  # integers, booleans: nothing can be missing
-        return
+        return "number" if arr.dtype.kind in "iub" else arr.dtype.kind
     _refuse(name, objects, pd.isna(objects))
     kinds = [_kind(value) for value in objects]
     first = kinds[0]
@@ -87,6 +93,7 @@ def _check_values(y: Any, arr: np.ndarray, name: str) -> None:
             f"labels all of one type (all integers or all strings); row 0 holds a {first} "
             f"({objects[0]!r}) but row {other} a {kinds[other]} ({objects[other]!r})",
         )
+    return first
 
 
 def _refuse(name: str, values: np.ndarray, bad: np.ndarray) -> None:
@@ -96,7 +103,9 @@ def _refuse(name: str, values: np.ndarray, bad: np.ndarray) -> None:
     first = values[rows[0]]
     missing = bool(pd.isna(first))
     what = "a missing label (None, NaN or NA)" if missing else "an infinite label"
-    more = f" (and {rows.size - 1} more row(s): {rows[1:6].tolist()}{'...' if rows.size > 6 else ''})" if rows.size > 1 else ""
+    more = ""
+    if rows.size > 1:
+        more = f" (and {rows.size - 1} more row(s): {rows[1:6].tolist()}{'...' if rows.size > 6 else ''})"
     raise InvalidParameterError(
         name,
         plain_label(first),

@@ -62,7 +62,8 @@ from imbalance_lab.errors import (
     UnitSkipped,
     UnknownNameError,
 )
-from imbalance_lab.weights import check_label_mapping, check_number, plain_label
+from imbalance_lab.labels import check_labels, plain_label
+from imbalance_lab.weights import check_label_mapping, check_number
 
 __all__ = [
     "SAMPLERS",
@@ -195,10 +196,19 @@ class ReplicationSampler(BaseOverSampler):
 
     def fit(self, X, y):
         """Check inputs and compute ``sampling_strategy_``; use ``fit_resample``."""
+        _check_sampler_labels(y)
         super().fit(X, y)
         if self.factors is not None:
             self.sampling_strategy_ = self._factor_strategy(check_target_type(y))
         return self
+
+    def fit_resample(self, X, y, **params):
+        """Resample ``(X, y)``; see the class docstring."""
+        # Labels are checked as weights check them, ahead of imbalanced-learn's
+        # own check, which answers a None label with "Unknown label type:
+        # unknown" and a NaN one with "Input y contains NaN" (no row named).
+        _check_sampler_labels(y)
+        return super().fit_resample(X, y, **params)
 
     def _fit_resample(self, X, y):
         if self.factors is not None:
@@ -225,6 +235,21 @@ class ReplicationSampler(BaseOverSampler):
         tags.input_tags.string = True
         tags.sampler_tags.sample_indices = True
         return tags
+
+
+def _check_sampler_labels(y) -> None:
+    """The label check of :func:`imbalance_lab.labels.check_labels`, on the
+    shapes imbalanced-learn accepts: 1-D, or one column (a column vector or a
+    one-column data frame). A one-hot matrix, and y=None (which scikit-learn's
+    estimator checks want answered in its own words), are left to
+    imbalanced-learn."""
+    if y is None:
+        return
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        check_labels(arr.ravel(), name="y", min_classes=1)
+    elif arr.ndim != 2:
+        check_labels(y, name="y", min_classes=1)
 
 
 # ------------------------------------------------------------------ size x weight
@@ -419,15 +444,17 @@ def check_sampler_feasible(sampler, y) -> None:
     ``n_neighbors + 1`` rows. ``SMOTEENN`` / ``SMOTETomek`` are checked
     through their SMOTE. The sampler is never changed — a run with a lowered
     ``k_neighbors`` would be a different scheme.
+    Labels that are no class labels (None, NaN, inf, numbers mixed with
+    strings) are a broken input, not a skip: :class:`InvalidParameterError`
+    naming ``y``.
 
     These are necessary conditions from the counts alone: KMeansSMOTE can
     still fail when its clustering finds no cluster with enough rows of a
     class, which only fitting reveals.
     """
     name = type(sampler).__name__
-    labels = np.asarray(check_target_type(y))
-    classes, n = np.unique(labels, return_counts=True)
-    counts = {plain_label(c): int(k) for c, k in zip(classes, n, strict=True)}
+    labels, classes, n = check_labels(y, name="y", min_classes=1)
+    counts = {c: int(k) for c, k in zip(classes, n, strict=True)}
     if len(counts) < 2:
         raise UnitSkipped(f"{name} needs at least two classes in y; got class counts {counts}")
     if isinstance(sampler, SMOTEENN | SMOTETomek):
