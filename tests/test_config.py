@@ -160,15 +160,42 @@ def test_yaml_is_read_safely(tmp_path):
 
 
 def test_a_key_given_twice_is_an_error(tmp_path):
-    path = _write(tmp_path, yaml.safe_dump(BASE) + "ratios: [native]\n")
+    text = yaml.safe_dump(BASE)
+    path = _write(tmp_path, text + "ratios: [native]\n")
+    first = 1 + text.splitlines().index(next(line for line in text.splitlines() if line.startswith("ratios:")))
+    second = len(text.splitlines()) + 1
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert info.value.name == "ratios" and "line" in str(info.value)
+    assert info.value.name == "ratios" and info.value.value == "ratios"
+    assert f"'ratios' is given at line {first}, column 1 and again at line {second}, column 1" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "where"),
+    [
+        ("cv:\n  folds: 3\n  folds: 5\n", "cv.folds", "line 2, column 3 and again at line 3, column 3"),
+        ("schemes:\n  - none\n  - {weight: power, alpha: 1, alpha: 2}\n", "schemes[1].alpha",
+         "line 3, column 21 and again at line 3, column 31"),
+    ],
+)
+def test_a_nested_key_given_twice_is_named_by_its_path(tmp_path, text, name, where):
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text))
+    assert info.value.name == name and where in str(info.value) and "keep one" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing but a comment\n"])
+def test_an_empty_config_file_is_named_and_called_empty(tmp_path, text):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.name == "CONFIG" and info.value.value == str(path)
+    assert "None" not in str(info.value) and "is empty" in str(info.value)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("name: [unclosed\n", "line"), ("- just\n- a list\n", "mapping"), ("", "mapping")],
+    [("name: [unclosed\n", "line"), ("- just\n- a list\n", "mapping")],
 )
 def test_unreadable_yaml_is_a_config_error(tmp_path, text, expected):
     with pytest.raises(ConfigError) as info:

@@ -22,7 +22,7 @@ from imbalance_lab.datasets import (
     public,
 )
 from imbalance_lab.datasets import catalog as catalog_module
-from imbalance_lab.errors import UnitSkipped, UnknownNameError
+from imbalance_lab.errors import InvalidParameterError, UnitSkipped, UnknownNameError
 
 # (name, rows, features, minority rows), typed in from KEEL's imbalanced data set tables
 # (https://sci2s.ugr.es/keel/imbalanced.php: instances, attributes, IR) -- not from our code.
@@ -133,8 +133,8 @@ def test_unknown_name_lists_close_matches():
     with pytest.raises(UnknownNameError) as info:
         load("ecoli_1")
     assert "ecoli1" in str(info.value)
-    assert info.value.name == "name"
-    with pytest.raises(UnknownNameError):
+    assert info.value.name == "spec"
+    with pytest.raises(InvalidParameterError, match=r"^spec=42 is invalid: a data set name, \{synthetic"):
         load(42)
 
 

@@ -116,6 +116,44 @@ def test_spec_with_inline_options_and_a_path(data, tmp_path):
     assert dataset_name({"csv": "data/foo.csv"}) == "foo"
 
 
+def test_load_takes_every_spec_a_config_takes(data, tmp_path):
+    write(data, "patients", PATIENTS, "target: outcome\n")
+    path = write(tmp_path, "elsewhere", PATIENTS)  # no sidecar: options inline
+    specs = [
+        "patients",
+        {"csv": str(path), "target": "outcome"},
+        {"csv": str(path), "target": "outcome", "positive": "healthy", "name": "h"},
+        {"synthetic": {"counts": [40, 10], "n_features": 3}},
+    ]
+    for spec in specs:
+        X, y = load(spec)
+        dataset = load_spec(spec)
+        np.testing.assert_array_equal(X, dataset.X)
+        np.testing.assert_array_equal(y, dataset.y)
+    # 'sick' is 2 of the 6 PATIENTS rows: the minority, so label 1 (counted by hand)
+    assert load({"csv": str(path), "target": "outcome"})[1].tolist() == [1, 0, 0, 0, 1, 0]
+    assert np.bincount(load(specs[3])[1]).tolist() == [40, 10]
+
+
+@pytest.mark.parametrize(
+    ("spec", "name", "message"),
+    [
+        ({"csv": "absent.csv", "target": "y"}, "spec.csv", "an existing CSV file"),
+        ({"csv": "PATH", "target": "label"}, "spec.csv.target", "its columns are"),
+        ({"csv": "PATH", "target": "outcome", "ratio": 3}, "spec.ratio", "csv spec keys"),
+        ({"synthetic": {"counts": [5, 0]}}, "spec.synthetic.counts", "counts"),
+        ({}, "spec", "a data set name"),
+    ],
+)
+def test_load_names_the_bad_part_of_a_spec_before_reading_data(data, tmp_path, spec, name, message):
+    path = write(tmp_path, "elsewhere", PATIENTS)
+    spec = {k: (str(path) if v == "PATH" else v) for k, v in spec.items()}
+    with pytest.raises(InvalidParameterError) as info:
+        load(spec)
+    assert not isinstance(info.value, ConfigError)  # a call, not a config file
+    assert info.value.name == name and message in str(info.value)
+
+
 def test_user_sets_are_listed(data):
     write(data, "patients", PATIENTS, "target: outcome\n")
     write(data, "no_sidecar", PATIENTS)

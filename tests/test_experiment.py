@@ -127,6 +127,25 @@ def test_unreachable_ratio_skips_its_units_with_the_reason(use_data):
     assert (table[table.unit_key == "u1"].status == "ok").all()
 
 
+@pytest.mark.parametrize(
+    ("counts", "ratio", "fix"),
+    [
+        # 20 minority rows; ratio 30 keeps floor(100 / 30) = 3 of them, fewer than 5 folds
+        ((100, 20), 30, "ratios entry 30 keeps 3 row(s) of a class: set cv.folds to at most 3, or remove 30"),
+        # ratio 200 keeps floor(100 / 200) = 0: no number of folds helps
+        ((100, 20), 200, "keeps 0 row(s) of a class: remove 200 from ratios for this data set, or use a smaller"),
+        # the data set itself has 3 minority rows: no ratio helps
+        ((100, 3), "native", "set cv.folds to at most 3 (the data set's smallest class has 3 rows)"),
+    ],
+)
+def test_too_few_rows_for_the_folds_names_cv_folds_and_the_ratio(use_data, counts, ratio, fix):
+    use_data(*_noisy(n_major=counts[0], n_minor=counts[1]))
+    table = experiment.run_slice(_spec([(ratio, "none", 0)], folds=5)).rows
+    assert (table.status == "skipped").all()
+    reason = table.error.iloc[0]
+    assert "min_per_class is cv.folds=5" in reason and fix in reason
+
+
 def test_knn_with_weights_is_skipped_never_run_without_them(use_data):
     use_data(*_noisy())
     table = experiment.run_slice(_spec([("native", {"weight": "balanced"}, 0), ("native", {"oversample": "random"}, 0)],

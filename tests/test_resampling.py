@@ -3,6 +3,8 @@ feasibility check; copies = weights for logistic regression; imbalanced-learn's
 and scikit-learn's own estimator checks."""
 
 import math
+from types import SimpleNamespace
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -181,6 +183,63 @@ def test_factors_must_be_a_mapping():
     X, y = labelled_rows([6, 2])
     with pytest.raises(ValueError, match="'factors' parameter .* Got \\[2\\]"):
         ReplicationSampler(factors=[2]).fit_resample(X, y)
+
+
+def test_an_absurd_factor_is_refused_before_any_allocation(monkeypatch):
+    X, y = labelled_rows([6, 2])
+    monkeypatch.setattr(np, "tile", lambda *a: pytest.fail("copied rows despite an absurd factor"))
+    sampler = ReplicationSampler(factors={1: 1e12})
+    with pytest.raises(InvalidParameterError) as info:
+        sampler.fit_resample(X, y)
+    # even a one-row class with one feature makes round(1e12) rows of 24 bytes
+    assert info.value.name == "factors[1]" and info.value.value == 1e12
+    assert "at least 1,000,000,000,000 rows" in str(info.value) and "memory available" in str(info.value)
+    assert not hasattr(sampler, "sample_indices_")
+    with pytest.raises(InvalidParameterError, match=r"^factors\[1\]=1000000000000.0 .*at least 1,000,000,000,000 rows"):
+        make_sampler("replicate", factors={1: 1e12})  # what config parsing calls
+
+
+def _available(n_bytes):
+    return mock.patch("psutil.virtual_memory", return_value=SimpleNamespace(available=n_bytes))
+
+
+def test_the_output_size_of_these_rows_is_what_is_checked(monkeypatch):
+    X, y = labelled_rows([6, 2], n_features=3)  # float64 X, int64 y
+    # by hand: 6 + 2 * 50 = 106 rows of 3 * 8 (X) + 8 (y) + 8 (index) = 40 bytes: 4240 bytes
+    with _available(4240):
+        Xr, _ = ReplicationSampler(factors={1: 50}).fit_resample(X, y)
+    assert Xr.shape == (106, 3)
+    monkeypatch.setattr(np, "tile", lambda *a: pytest.fail("copied rows past the bound"))
+    with _available(4239), pytest.raises(InvalidParameterError) as info:
+        ReplicationSampler(factors={1: 50}).fit_resample(X, y)
+    assert info.value.name == "factors" and info.value.value == {1: 50}
+    assert "it would make 106 rows (about 4.24 KB at 40 bytes a row)" in str(info.value)
+    # without factors, the target counts of sampling_strategy are what is named
+    with _available(4239), pytest.raises(InvalidParameterError, match=r"^sampling_strategy=\{1: 100\}.* 106 rows"):
+        ReplicationSampler(sampling_strategy={1: 100}).fit_resample(X, y)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 30), min_size=2, max_size=3),
+    factor=st.floats(1, 40),
+    n_features=st.integers(1, 5),
+    available=st.integers(0, 40_000),
+)
+def test_refused_exactly_when_the_output_would_not_fit(counts, factor, n_features, available):
+    X, y = labelled_rows(counts, n_features=n_features)
+    minority = int(np.argmin(counts))
+    n_out = sum(counts) - counts[minority] + math.floor(factor * counts[minority] + 0.5)
+    needed = n_out * (8 * n_features + 8 + 8)  # X float64, y int64, sample_indices_ intp
+    with _available(available):
+        sampler = ReplicationSampler(factors={minority: factor}, random_state=0)
+        # the check without data (a one-row class, one feature) is a lower
+        # bound of this one, so it never refuses an output that fits
+        if needed > available:
+            with pytest.raises(InvalidParameterError, match="fits in memory"):
+                sampler.fit_resample(X, y)
+        else:
+            assert sampler.fit_resample(X, y)[0].shape == (n_out, n_features)
 
 
 def test_one_class_is_rejected():

@@ -80,6 +80,10 @@ def test_a_list_without_expansion_is_an_error():
         ({"oversample": "tomek_links"}, "schemes[4].oversample"),
         ({"undersample": "smote"}, "schemes[4].undersample"),
         ({"oversample": "replicate", "factor": 0.5}, "schemes[4].factor"),
+        ({"oversample": "replicate", "factor": 1e12}, "schemes[4].factor"),  # beyond any memory
+        ({"oversample": "replicate", "factors": {"minority": 1e12}}, "schemes[4].factors['minority']"),
+        ({"sampler": "replicate", "params": {"factors": {1: 1e12}}}, "schemes[4].params.factors[1]"),
+        ({"split": 1e12, "size_share": 1}, "schemes[4].split"),
         ({"oversample": "smote", "factor": 3}, "schemes[4].factor"),
         ({"sampler": "smote", "k_neighbors": 3}, "schemes[4].k_neighbors"),
         ({"sampler": "smote", "params": {"k_neighbours": 3}}, "schemes[4].params.k_neighbours"),

@@ -249,7 +249,8 @@ def test_power_with_an_alpha_so_large_that_weights_underflow():
         ([[0, 1], [1, 0]], "1-D array"),
         ([0.5, 1.5, 2.25], "'continuous'"),
         ([0.0, np.nan, 1.0], "NaN"),
-        (np.array([0, "a", 1], dtype=object), "'unknown' target"),
+        (np.array([0, "a", 1], dtype=object), "all of one type"),
+        ([0, 1, None, 1], "row 2 holds a missing label"),
     ],
 )
 def test_bad_labels_are_rejected_naming_y(y, fragment):

@@ -48,7 +48,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from imbalance_lab import datasets, metrics, models, rows, schemes, thresholds, weights
 from imbalance_lab.calibration import has_method
-from imbalance_lab.errors import InvalidParameterError, UnitSkipped
+from imbalance_lab.errors import InvalidParameterError, RatioUnreachable, UnitSkipped
 from imbalance_lab.sweep import faults
 
 #: Defaults of the optional keys of a slice spec.
@@ -286,7 +286,9 @@ def _subsample(dataset, ratio, seed, folds, repeats, keep_n) -> _Sample:
     }
     try:
         sub = dataset.impose_ratio(ratio, **options)
-    except UnitSkipped as exc:  # RatioUnreachable
+    except RatioUnreachable as exc:
+        return _Sample(None, None, None, "", [], skip_reason=_fold_shortage(exc, text, folds))
+    except UnitSkipped as exc:
         return _Sample(None, None, None, "", [], skip_reason=exc.reason)
     # rows of the data set as loaded, so predictions can be joined back to it
     rows_kept = datasets.ratio_indices(dataset.y, ratio, **options)
@@ -295,6 +297,30 @@ def _subsample(dataset, ratio, seed, folds, repeats, keep_n) -> _Sample:
     )
     X, y = np.asarray(sub.X), np.asarray(sub.y)
     return _Sample(X, y, rows_kept, sub.fingerprint, list(splitter.split(X, y)))
+
+
+def _fold_shortage(exc: RatioUnreachable, ratio: str, folds: int) -> str:
+    """A ratio's skip reason in the config's own terms: the ``min_per_class``
+    the subsample must keep is ``cv.folds`` (a row of every class in every
+    test fold), so say which of ``cv.folds`` and ``ratios`` to change."""
+    kept = min(exc.needed.values())
+    if kept >= folds:  # not a shortage of rows per fold
+        return exc.reason
+    smallest = min(exc.counts.values())
+    if smallest < folds:
+        fix = (
+            f"set cv.folds to at most {smallest} (the data set's smallest class has {smallest} rows)"
+            if smallest >= 2
+            else f"this data set has a class of {smallest} row, too few for any cross-validation"
+        )
+    elif kept >= 2:
+        fix = f"set cv.folds to at most {kept}, or remove {ratio} from ratios for this data set"
+    else:
+        fix = f"remove {ratio} from ratios for this data set, or use a smaller ratio (cv.folds cannot go below 2)"
+    return (
+        f"{exc.reason}. Here min_per_class is cv.folds={folds} (every class needs a row in every "
+        f"test fold), and ratios entry {ratio} keeps {kept} row(s) of a class: {fix}"
+    )
 
 
 def _run_unit(unit: _Unit, sample: _Sample, dataset, positive, spec) -> tuple[list[dict], pd.DataFrame | None]:

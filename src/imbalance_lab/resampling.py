@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import psutil
 from imblearn.combine import SMOTEENN, SMOTETomek
 from imblearn.over_sampling import (
     ADASYN,
@@ -53,6 +54,7 @@ from imblearn.under_sampling import (
     TomekLinks,
 )
 from imblearn.utils import check_sampling_strategy, check_target_type
+from scipy import sparse
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
@@ -62,11 +64,14 @@ from imbalance_lab.errors import (
     UnitSkipped,
     UnknownNameError,
 )
-from imbalance_lab.weights import check_label_mapping, check_number, plain_label
+from imbalance_lab.labels import check_labels, plain_label
+from imbalance_lab.weights import check_label_mapping, check_number
 
 __all__ = [
     "SAMPLERS",
     "ReplicationSampler",
+    "check_factor",
+    "check_output_fits",
     "check_sampler_feasible",
     "make_sampler",
     "resolve_sampler",
@@ -74,7 +79,15 @@ __all__ = [
 ]
 
 
-def _check_factor(name: str, value: Any) -> None:
+#: The fewest bytes one output row of a sampler can cost: one float64 feature,
+#: its int64 label and its int64 entry in ``sample_indices_``.
+MIN_ROW_BYTES = 3 * 8
+
+
+def check_factor(name: str, value: Any) -> None:
+    """Check one replication factor without data: a finite number >= 1 whose
+    output could fit in memory even for a class of one row with one feature
+    (``round(value)`` rows of :data:`MIN_ROW_BYTES`; see :func:`check_output_fits`)."""
     check_number(
         name,
         value,
@@ -83,6 +96,50 @@ def _check_factor(name: str, value: Any) -> None:
         "undersampler such as 'random_under'",
         lambda v: v >= 1,
     )
+    check_output_fits(math.floor(value + 0.5), MIN_ROW_BYTES, name, value, at_least=True)
+
+
+def check_output_fits(n_rows: int, row_bytes: float, name: str, value: Any, *, at_least: bool = False) -> None:
+    """Raise :class:`InvalidParameterError` (``name``, ``value``) when a
+    resampled output of ``n_rows`` rows of ``row_bytes`` bytes each would not
+    fit in the memory available now (``psutil.virtual_memory().available``).
+    ``at_least`` says the count is a lower bound (a check without data).
+
+    Called before anything is allocated, so that an absurd factor (``1e12``)
+    is a clear error naming the parameter and the row count, not a
+    ``MemoryError`` -- or minutes of swapping -- half-way through a copy.
+    """
+    needed = n_rows * row_bytes
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise InvalidParameterError(
+            name,
+            value,
+            f"a value whose resampled output fits in memory: it would make "
+            f"{'at least ' if at_least else ''}{n_rows:,} rows "
+            f"(about {_format_bytes(needed)} at {row_bytes:g} bytes a row), more than the "
+            f"{_format_bytes(available)} of memory available",
+        )
+
+
+def _format_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def _row_bytes(X, y) -> float:
+    """Bytes one output row of ``X[rows], y[rows]`` and its ``sample_indices_`` entry costs."""
+    if sparse.issparse(X):
+        per_row_x = (X.nnz / max(X.shape[0], 1)) * (X.data.itemsize + X.indices.itemsize) + X.indptr.itemsize
+    elif hasattr(X, "memory_usage"):  # a data frame: its columns, not its index (reset afterwards)
+        per_row_x = X.memory_usage(index=False, deep=False).sum() / max(len(X), 1) + 8
+    else:
+        X = np.asarray(X)
+        per_row_x = X.itemsize * int(np.prod(X.shape[1:]))
+    return per_row_x + np.asarray(y).itemsize + np.dtype(np.intp).itemsize
 
 
 class ReplicationSampler(BaseOverSampler):
@@ -100,6 +157,11 @@ class ReplicationSampler(BaseOverSampler):
         times. Classes not named keep factor 1; naming a label absent from
         ``y`` or giving a factor < 1 raises ``InvalidParameterError``.
         With ``factors`` set, ``sampling_strategy`` must stay ``"auto"``.
+        Before any row is copied, the output's size is computed (rows x the
+        bytes of a row of ``X``, its label and its ``sample_indices_``
+        entry); one larger than the memory available now raises
+        ``InvalidParameterError`` naming ``factors`` (or
+        ``sampling_strategy``) and the row count (see :func:`check_output_fits`).
     sampling_strategy : float, str, dict or callable, default="auto"
         Used when ``factors`` is None, with imbalanced-learn's meaning (by
         default every class is brought up to the majority's count). A class
@@ -168,14 +230,14 @@ class ReplicationSampler(BaseOverSampler):
         if not isinstance(self.factors, Mapping):
             raise InvalidParameterError("factors", self.factors, "a mapping {label: factor >= 1} or None")
         for label, factor in self.factors.items():
-            _check_factor(f"factors[{label!r}]", factor)
+            check_factor(f"factors[{label!r}]", factor)
 
     def _factor_strategy(self, y) -> OrderedDict:
         """``{label: rows to add}`` implied by ``factors`` for this ``y``."""
         self._check_factors()
         classes, counts = np.unique(y, return_counts=True)
         labels = [plain_label(c) for c in classes]
-        check_label_mapping(self.factors, labels, name="factors", require_all=False, check_value=_check_factor)
+        check_label_mapping(self.factors, labels, name="factors", require_all=False, check_value=check_factor)
         n_of = dict(zip(labels, counts.tolist(), strict=True))
         return OrderedDict(
             (label, math.floor(self.factors[label] * n_of[label] + 0.5) - n_of[label])
@@ -195,14 +257,28 @@ class ReplicationSampler(BaseOverSampler):
 
     def fit(self, X, y):
         """Check inputs and compute ``sampling_strategy_``; use ``fit_resample``."""
+        _check_sampler_labels(y)
         super().fit(X, y)
         if self.factors is not None:
             self.sampling_strategy_ = self._factor_strategy(check_target_type(y))
         return self
 
+    def fit_resample(self, X, y, **params):
+        """Resample ``(X, y)``; see the class docstring."""
+        # Labels are checked as weights check them, ahead of imbalanced-learn's
+        # own check, which answers a None label with "Unknown label type:
+        # unknown" and a NaN one with "Input y contains NaN" (no row named).
+        _check_sampler_labels(y)
+        return super().fit_resample(X, y, **params)
+
     def _fit_resample(self, X, y):
         if self.factors is not None:
             self.sampling_strategy_ = self._factor_strategy(y)
+        n_out = y.shape[0] + sum(self.sampling_strategy_.values())
+        name, value = ("factors", self.factors) if self.factors is not None else (
+            "sampling_strategy", self.sampling_strategy
+        )
+        check_output_fits(n_out, _row_bytes(X, y), name, value)
         random_state = check_random_state(self.random_state)
         pieces = [np.arange(y.shape[0])]
         for label, n_new in self.sampling_strategy_.items():
@@ -225,6 +301,21 @@ class ReplicationSampler(BaseOverSampler):
         tags.input_tags.string = True
         tags.sampler_tags.sample_indices = True
         return tags
+
+
+def _check_sampler_labels(y) -> None:
+    """The label check of :func:`imbalance_lab.labels.check_labels`, on the
+    shapes imbalanced-learn accepts: 1-D, or one column (a column vector or a
+    one-column data frame). A one-hot matrix, and y=None (which scikit-learn's
+    estimator checks want answered in its own words), are left to
+    imbalanced-learn."""
+    if y is None:
+        return
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        check_labels(arr.ravel(), name="y", min_classes=1)
+    elif arr.ndim != 2:
+        check_labels(y, name="y", min_classes=1)
 
 
 # ------------------------------------------------------------------ size x weight
@@ -419,15 +510,17 @@ def check_sampler_feasible(sampler, y) -> None:
     ``n_neighbors + 1`` rows. ``SMOTEENN`` / ``SMOTETomek`` are checked
     through their SMOTE. The sampler is never changed — a run with a lowered
     ``k_neighbors`` would be a different scheme.
+    Labels that are no class labels (None, NaN, inf, numbers mixed with
+    strings) are a broken input, not a skip: :class:`InvalidParameterError`
+    naming ``y``.
 
     These are necessary conditions from the counts alone: KMeansSMOTE can
     still fail when its clustering finds no cluster with enough rows of a
     class, which only fitting reveals.
     """
     name = type(sampler).__name__
-    labels = np.asarray(check_target_type(y))
-    classes, n = np.unique(labels, return_counts=True)
-    counts = {plain_label(c): int(k) for c, k in zip(classes, n, strict=True)}
+    labels, classes, n = check_labels(y, name="y", min_classes=1)
+    counts = {c: int(k) for c, k in zip(classes, n, strict=True)}
     if len(counts) < 2:
         raise UnitSkipped(f"{name} needs at least two classes in y; got class counts {counts}")
     if isinstance(sampler, SMOTEENN | SMOTETomek):

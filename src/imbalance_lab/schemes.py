@@ -515,8 +515,10 @@ def _parse_sampler(family: str):
             factor = probe.pop("factor")
             if _sampler_name(family, name) != "replicate" or "factors" in probe:
                 raise ConfigError(f"{prefix}.factor", factor, "factor goes with replicate, and not with factors")
-            if not (_is_number(factor) and factor >= 1):
-                raise ConfigError(f"{prefix}.factor", factor, "a finite factor >= 1 for the minority")
+            try:
+                resampling.check_factor("factor", factor)
+            except InvalidParameterError as exc:
+                raise _config_error(exc, prefix) from None
         try:
             sampler = resampling.make_sampler(_sampler_name(family, name), **probe)
         except UnknownNameError as exc:
@@ -559,6 +561,16 @@ def _parse_split(name: Any, options: dict, field_name: str) -> dict:
         resampling.split_factor(2.0, options["size_share"])
     except InvalidParameterError as exc:
         raise _config_error(exc, field_name) from None
+    if name != "balanced":
+        # the copies part of a total factor: even a one-row minority class is
+        # copied that often (a balanced split is bounded by the data instead)
+        size, _ = resampling.split_factor(name, options["size_share"], options.get("integer_size", True))
+        try:
+            resampling.check_output_fits(
+                math.floor(size + 0.5), resampling.MIN_ROW_BYTES, "split", name, at_least=True
+            )
+        except InvalidParameterError as exc:
+            raise _config_error(exc, field_name) from None
     return options
 
 

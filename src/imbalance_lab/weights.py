@@ -40,9 +40,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import type_of_target
 
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
+
+# The label check is shared with datasets and resampling; it stays importable
+# from here (weights.check_labels), where callers have long found it.
+from imbalance_lab.labels import check_labels, plain_label
 
 __all__ = [
     "NORMALISATIONS",
@@ -60,48 +63,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- labels
-
-
-def plain_label(label: Any) -> Any:
-    """A numpy scalar label as the plain Python value (so dicts are JSON-able
-    and print as ``{0: ..., 'a': ...}``); other labels unchanged."""
-    return label.item() if isinstance(label, np.generic) else label
-
-
-def check_labels(y: Any, *, name: str = "y", min_classes: int = 2) -> tuple[np.ndarray, list, np.ndarray]:
-    """Validate class labels; return ``(y as a 1-D array, classes, counts)``.
-
-    ``classes`` are sorted plain Python values; ``counts[i]`` is the number of
-    rows of ``classes[i]``. Raises :class:`InvalidParameterError` naming
-    ``name`` for a target that is not 1-D, is empty, is not binary or
-    multiclass (continuous, NaN, mixed types), or has fewer than
-    ``min_classes`` classes.
-    """
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise InvalidParameterError(
-            name, f"<array of shape {arr.shape}>", "a 1-D array of class labels"
-        )
-    if arr.size == 0:
-        raise InvalidParameterError(name, "<empty array>", "at least one labelled row")
-    if arr.dtype.kind in "fc" and np.isnan(arr).any():
-        raise InvalidParameterError(name, arr, "class labels without NaN (missing labels)")
-    try:
-        kind = type_of_target(arr, input_name=name)
-    except ValueError as exc:
-        raise InvalidParameterError(name, arr, f"class labels (integers or strings): {exc}") from exc
-    if kind not in ("binary", "multiclass"):
-        raise InvalidParameterError(
-            name, arr, f"binary or multiclass labels (integers or strings), not a {kind!r} target"
-        )
-    classes, counts = np.unique(arr, return_counts=True)
-    if classes.size < min_classes:
-        raise InvalidParameterError(
-            name,
-            {plain_label(c): int(n) for c, n in zip(classes, counts, strict=True)},
-            f"at least {min_classes} classes (weights and resampling need something to balance)",
-        )
-    return arr, [plain_label(c) for c in classes], counts
 
 
 def check_label_mapping(

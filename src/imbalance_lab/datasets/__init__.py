@@ -3,6 +3,7 @@ any class ratio, and a fingerprint for every data set instance.
 
     from imbalance_lab import datasets
     X, y = datasets.load("ecoli1")                       # minority = 1
+    X, y = datasets.load({"synthetic": {"counts": [90, 10]}})  # any config spec
     X5, y5 = datasets.impose_ratio(X, y, 5, random_state=0)   # exactly 5:1
     ds = datasets.load_spec({"synthetic": {"counts": [600, 300, 100]}})
     datasets.describe("ecoli1")["n_minority"]            # 77

@@ -62,31 +62,37 @@ def load_named(name: Any, field: str = "name") -> Dataset:
     return user.load_csv(user_names()[name], field=field)
 
 
-def load(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(X, y)`` of a named data set: X float64 (rows x features), y int;
-    binary data have the minority as 1. Raises :class:`UnknownNameError` for
-    an unknown name and ``DatasetUnavailable`` (a ``UnitSkipped``) if a
-    registered loader fails in this environment."""
-    dataset = load_named(name)
+def load(spec: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` of a data set: X float64 (rows x features), y int; binary
+    data have the minority as 1.
+
+    ``spec`` is any spec a config accepts (see the module docstring): a
+    name (``"ecoli1"``), ``{"synthetic": {...}}`` or ``{"csv": path, ...}``;
+    it goes through :func:`load_spec`, so both read a spec the same way.
+    Raises :class:`UnknownNameError` for an unknown name,
+    :class:`InvalidParameterError` naming ``spec`` (or ``spec.<key>``) for
+    a bad spec, both before any data are read, and ``DatasetUnavailable``
+    (a ``UnitSkipped``) if a registered loader fails in this environment."""
+    dataset = load_spec(spec, field="spec", error=InvalidParameterError)
     return dataset.X, dataset.y
 
 
-def _spec_kind(spec: Any, field: str) -> str:
+def _spec_kind(spec: Any, field: str, error: type = ConfigError) -> str:
     if isinstance(spec, str):
         return "name"
     expected = "a data set name, {synthetic: {...}} or {csv: path, target: ..., positive: ...}"
     if not isinstance(spec, Mapping):
-        raise ConfigError(field, spec, expected)
+        raise error(field, spec, expected)
     kinds = [k for k in SPEC_KINDS if k in spec]
     if len(kinds) != 1:
-        raise ConfigError(field, spec, expected)
+        raise error(field, spec, expected)
     kind = kinds[0]
     allowed = {"synthetic"} if kind == "synthetic" else {"csv", "name", *user.SIDECAR_KEYS}
     extra = sorted(set(spec) - allowed, key=str)
     if extra:
-        raise ConfigError(f"{field}.{extra[0]}", spec[extra[0]], f"one of the {kind} spec keys {sorted(allowed)}")
+        raise error(f"{field}.{extra[0]}", spec[extra[0]], f"one of the {kind} spec keys {sorted(allowed)}")
     if kind == "csv" and not isinstance(spec["csv"], str | Path):
-        raise ConfigError(f"{field}.csv", spec["csv"], "a path to a CSV file")
+        raise error(f"{field}.csv", spec["csv"], "a path to a CSV file")
     return kind
 
 
@@ -102,21 +108,25 @@ def _csv_overrides(spec: Mapping) -> dict:
     return {k: v for k, v in spec.items() if k not in ("csv", "name")}
 
 
-def validate_spec(spec: Any, field: str = "dataset") -> None:
+def validate_spec(spec: Any, field: str = "dataset", error: type = ConfigError) -> None:
     """Check a spec without loading data (for config validation): names must
     be registered, synthetic parameters valid, a CSV must exist with its
-    target column. Raises :class:`ConfigError` naming ``field``."""
-    kind = _spec_kind(spec, field)
+    target column. Raises ``error`` (:class:`ConfigError` by default; an
+    unknown name is an :class:`UnknownNameError` when ``error`` is not a
+    ``ConfigError``) naming ``field``."""
+    kind = _spec_kind(spec, field, error)
     if kind == "name":
         if spec not in registered_names():
-            hint = UnknownNameError(field, spec, registered_names(), kind="data set").expected
-            raise ConfigError(field, spec, hint)
+            unknown = UnknownNameError(field, spec, registered_names(), kind="data set")
+            if not issubclass(error, ConfigError):
+                raise unknown
+            raise error(field, spec, unknown.expected)
     elif kind == "synthetic":
-        check_synthetic(spec["synthetic"], f"{field}.synthetic", error=ConfigError)
+        check_synthetic(spec["synthetic"], f"{field}.synthetic", error=error)
     else:
-        user.read_options(_csv_path(spec["csv"]), _csv_overrides(spec), f"{field}.csv", error=ConfigError)
+        user.read_options(_csv_path(spec["csv"]), _csv_overrides(spec), f"{field}.csv", error=error)
         if "name" in spec and (not isinstance(spec["name"], str) or not spec["name"]):
-            raise ConfigError(f"{field}.name", spec["name"], "a non-empty string")
+            raise error(f"{field}.name", spec["name"], "a non-empty string")
 
 
 def dataset_name(spec: Any) -> str:
@@ -129,17 +139,17 @@ def dataset_name(spec: Any) -> str:
     return spec.get("name") or Path(spec["csv"]).stem
 
 
-def load_spec(spec: Any, *, field: str = "dataset") -> Dataset:
+def load_spec(spec: Any, *, field: str = "dataset", error: type = ConfigError) -> Dataset:
     """The :class:`Dataset` a config spec names (validated first, so a bad
-    spec raises :class:`ConfigError` before any data are read)."""
-    validate_spec(spec, field)
-    kind = _spec_kind(spec, field)
+    spec raises ``error`` -- :class:`ConfigError` by default -- before any
+    data are read). :func:`load` is this with ``error=InvalidParameterError``."""
+    validate_spec(spec, field, error)
+    kind = _spec_kind(spec, field, error)
     if kind == "name":
         return load_named(spec, field)
     if kind == "synthetic":
         return load_synthetic(spec["synthetic"], f"{field}.synthetic")
-    dataset = user.load_csv(_csv_path(spec["csv"]), _csv_overrides(spec), f"{field}.csv", error=ConfigError)
+    dataset = user.load_csv(_csv_path(spec["csv"]), _csv_overrides(spec), f"{field}.csv", error=error)
     if spec.get("name"):
         dataset = replace(dataset, name=spec["name"])
     return dataset
-

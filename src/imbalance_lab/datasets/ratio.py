@@ -30,6 +30,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from imbalance_lab.errors import InvalidParameterError, RatioUnreachable
+from imbalance_lab.labels import check_labels
 
 NATIVE = "native"
 
@@ -96,17 +97,16 @@ def _check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> i
     return int(value)
 
 
-def _check_y(y: Any) -> np.ndarray:
-    y_arr = np.asarray(y)
-    if y_arr.ndim != 1:
-        raise InvalidParameterError("y", f"array of shape {y_arr.shape}", "a 1-D array of labels")
-    if y_arr.shape[0] == 0:
-        raise InvalidParameterError("y", "empty", "at least one row")
-    return y_arr
+def _check_y(y: Any) -> tuple[np.ndarray, dict[Any, int]]:
+    """``(y as an array, {label: rows})`` after the label check weights and
+    samplers run too: 1-D, not empty, no missing, infinite or mixed-type
+    label. One class passes: what it allows is the caller's to say."""
+    arr, labels, counts = check_labels(y, name="y", min_classes=1)
+    return arr, {label: int(c) for label, c in zip(labels, counts, strict=True)}
 
 
 def _check_Xy(X: Any, y: Any) -> np.ndarray:
-    y_arr = _check_y(y)
+    y_arr = _check_y(y)[0]
     n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
     if n_rows != y_arr.shape[0]:
         raise InvalidParameterError(
@@ -116,9 +116,9 @@ def _check_Xy(X: Any, y: Any) -> np.ndarray:
 
 
 def class_counts(y: Any) -> dict[Any, int]:
-    """``{label: rows}`` in sorted label order."""
-    labels, counts = np.unique(np.asarray(y), return_counts=True)
-    return {label.item() if hasattr(label, "item") else label: int(c) for label, c in zip(labels, counts, strict=True)}
+    """``{label: rows}`` in sorted label order; bad labels raise
+    :class:`InvalidParameterError` naming ``y``."""
+    return _check_y(y)[1]
 
 
 def class_ratio(y: Any) -> float:
@@ -346,7 +346,11 @@ def subsample_indices(y: Any, needed: Mapping[Any, int], random_state: Any = Non
     ``*_counts`` functions return it) from one ``RandomState``, each without
     replacement; the result keeps the input's row order.
     """
-    y = np.asarray(y)
+    return _draw(_check_y(y)[0], needed, random_state)
+
+
+def _draw(y: np.ndarray, needed: Mapping[Any, int], random_state: Any) -> np.ndarray:
+    """:func:`subsample_indices` on labels already checked."""
     rng = check_random_state(random_state)
     chosen = []
     for label, k in needed.items():
@@ -372,12 +376,11 @@ def ratio_indices(
     min_per_class: int = 1,
 ) -> np.ndarray:
     """Row indices (sorted) of the subsample :func:`impose_ratio` returns."""
-    y = _check_y(y)
-    counts = class_counts(y)
+    y, counts = _check_y(y)
     needed = ratio_counts(counts, ratio, keep_n=keep_n, n_total=n_total, min_per_class=min_per_class)
     if needed == counts:  # native without keep_n, or a ratio the data already have
         return np.arange(y.shape[0])
-    return subsample_indices(y, needed, random_state)
+    return _draw(y, needed, random_state)
 
 
 def impose_ratio(
@@ -419,9 +422,9 @@ def shares_indices(
     min_per_class: int = 1,
 ) -> np.ndarray:
     """Row indices (sorted) of the subsample :func:`impose_shares` returns."""
-    y = _check_y(y)
-    needed = shares_counts(class_counts(y), shares, n_total=n_total, min_per_class=min_per_class)
-    return subsample_indices(y, needed, random_state)
+    y, counts = _check_y(y)
+    needed = shares_counts(counts, shares, n_total=n_total, min_per_class=min_per_class)
+    return _draw(y, needed, random_state)
 
 
 def impose_shares(

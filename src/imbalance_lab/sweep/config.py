@@ -131,15 +131,25 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError("CONFIG", source, "an existing YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError("CONFIG", source, f"a readable UTF-8 YAML file ({exc})") from None
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except _DuplicateKey as exc:
-        raise ConfigError(exc.field, exc.key, exc.expected, source) from None
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError(
+                "CONFIG",
+                source,
+                "a config file with content, but it is empty (or holds only comments); a config "
+                f"needs at least the keys {', '.join(REQUIRED)} (configs/quick.yaml is an example)",
+            )
+        _check_unique_keys(node, "", source)
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError("CONFIG", source, f"valid YAML: {problem}{line}") from None
+    finally:
+        loader.dispose()
     return parse_config(data, source=source, text=text)
 
 
@@ -408,28 +418,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _DuplicateKey(yaml.YAMLError):
-    def __init__(self, field: str, key: Any, expected: str):
-        super().__init__(expected)
-        self.field, self.key, self.expected = field, key, expected
-
-
-class _StrictSafeLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader, except that a key given twice in one mapping is an
-    error (plain YAML silently keeps the last one, hiding a typo)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # an unhashable key; SafeLoader reports it itself
-                break
-            if duplicate:
-                mark = key_node.start_mark
-                raise _DuplicateKey(
-                    str(key), key, f"a key given once per mapping (given again at line {mark.line + 1})"
+def _check_unique_keys(node: yaml.Node, path: str, source: str) -> None:
+    """Refuse a key given twice in one mapping, naming its dotted path and both
+    lines: plain YAML silently keeps the last one, hiding a typo. Runs on the
+    composed node tree, before anything is constructed."""
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_unique_keys(item, f"{path}[{i}]", source)
+    elif isinstance(node, yaml.MappingNode):
+        first_seen: dict[tuple[str, str], str] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a complex key (SafeLoader reports it) or a << merge
+            key = key_node.value
+            field_path = f"{path}.{key}" if path else key
+            mark = key_node.start_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            if (key_node.tag, key) in first_seen:
+                raise ConfigError(
+                    field_path,
+                    key,
+                    f"a key given once per mapping, but {key!r} is given at "
+                    f"{first_seen[key_node.tag, key]} and again at {where}: keep one",
+                    source,
                 )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            first_seen[key_node.tag, key] = where
+            _check_unique_keys(value_node, field_path, source)
