@@ -117,3 +117,27 @@ def test_a_predictions_file_without_its_keys_is_named(results):
     pd.read_parquet(file).drop(columns=["y_true"]).to_parquet(file)
     with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} lacks columns \['y_true'\]"):
         list(read_predictions(load_results(results)))
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.0])
+def test_an_unreadable_rows_file_is_named_and_the_cli_exits_2_without_traceback(results, cut, capsys):
+    from imbalance_lab import cli
+
+    file = sorted((results / "rows").glob("*.parquet"))[1]
+    data = file.read_bytes()
+    file.write_bytes(data[: int(len(data) * cut)])  # truncated (footer gone), or empty
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    assert f"rows/{file.name} cannot be read" in str(info.value)
+    assert "imbalance-lab sweep" in str(info.value)  # says how to get it back
+
+    assert cli.main(["report", str(results), "--out", str(results.parent / "report")]) == 2
+    err = capsys.readouterr().err
+    assert f"rows/{file.name} cannot be read" in err and "Traceback" not in err
+
+
+def test_an_unreadable_predictions_file_is_named(results):
+    file = sorted((results / "predictions").glob("*.parquet"))[0]
+    file.write_bytes(b"PAR1 and then nothing")
+    with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} cannot be read"):
+        list(read_predictions(load_results(results)))

@@ -187,3 +187,51 @@ def _dry_order(tmp_path, config):
     """The slice specs in the order a sweep submits them."""
     _, executor = _run(tmp_path / "dry", config)
     return executor.submitted
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "truncated":  # a full disk or a copy cut short: the parquet footer is gone
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(b"not a parquet file at all\n")
+    else:  # "empty"
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty"])
+@pytest.mark.parametrize("table", ["rows", "predictions"])
+def test_an_unreadable_slice_file_is_named_and_only_that_slice_is_recomputed(tmp_path, table, how):
+    _run(tmp_path)
+    out = tmp_path / "out"
+    store = ResultsStore(out)
+    victim = "beta__logistic_regression"
+    others = {p: p.read_bytes() for p in (out / table).glob("*.parquet") if p.stem != victim}
+    damaged = store.rows_path(victim) if table == "rows" else store.predictions_path(victim)
+    _damage(damaged, how)
+
+    with pytest.warns(UserWarning, match=rf"{damaged}.*cannot be read.*recomputed"):
+        summary, executor = _run(tmp_path)
+    # that slice's 2 ratios x 2 schemes x 2 seeds units again, nothing else
+    assert [s["slice_key"] for s in executor.submitted] == [victim]
+    assert summary.cached == summary.units - 8 and summary.ok == 8 and summary.exit_code == 0
+    # the other slices' files are untouched, byte for byte
+    assert {p: p.read_bytes() for p in others} == others
+    # the slice file is whole again, with the task's values for every unit and fold
+    stored = store.read_rows(victim)
+    assert len(stored) == 8 * 3 and stored.groupby("unit_key").size().eq(3).all()
+    expected = [fake_metric(k, r, f) for k, r, f in stored[["unit_key", "repeat", "fold"]].itertuples(index=False)]
+    assert stored["balanced_accuracy"].tolist() == pytest.approx(expected)
+    assert len(pd.read_parquet(store.predictions_path(victim))) == 8 * 3
+    assert len(store.read_rows()) == summary.units * 3
+
+
+def test_a_rows_file_without_unit_keys_is_recomputed(tmp_path):
+    _run(tmp_path)
+    store = ResultsStore(tmp_path / "out")
+    victim = store.rows_path("gamma__logistic_regression")
+    pd.read_parquet(victim).drop(columns="unit_key").to_parquet(victim)
+    with pytest.warns(UserWarning, match=r"has no column 'unit_key'"):
+        summary, executor = _run(tmp_path)
+    assert [s["slice_key"] for s in executor.submitted] == ["gamma__logistic_regression"]
+    assert store.read_rows("gamma__logistic_regression").groupby("unit_key").size().eq(3).all()

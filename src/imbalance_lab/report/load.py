@@ -18,6 +18,7 @@ import pandas as pd
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.sweep.store import UnreadableTable, read_table
 
 #: Columns a predictions file must hold (one row per held-out row of a fold).
 PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
@@ -126,7 +127,7 @@ def load_results(results_dir: str | Path) -> Results:
         )
     frames = []
     for file in row_files:
-        frame = pd.read_parquet(file)
+        frame = _read(path, file)
         _check_columns(file, frame)
         frames.append(frame)
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -138,6 +139,23 @@ def load_results(results_dir: str | Path) -> Results:
         manifest=manifest,
         prediction_files=_stored_files(path / "predictions"),
     )
+
+
+def _read(results_dir: Path, file: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A rows or predictions file; one that cannot be read stops the report.
+
+    A report that quietly left out a slice would rank and test the schemes on
+    other data than the sweep ran, with nothing on the page to say so; the
+    sweep itself recomputes an unreadable slice, so the fix is one command.
+    """
+    try:
+        return read_table(file, columns=columns)
+    except UnreadableTable as exc:
+        raise InvalidParameterError(
+            "results_dir", str(results_dir),
+            f"{file.parent.name}/{file.name} cannot be read ({exc.why}); run `imbalance-lab sweep "
+            "CONFIG` again: it recomputes the slices whose files cannot be read",
+        ) from exc
 
 
 def _read_manifest(path: Path) -> dict:
@@ -195,7 +213,7 @@ def read_predictions(results: Results, columns: list[str] | None = None):
     A file lacking the key columns is refused with a message naming it.
     """
     for file in results.prediction_files:
-        frame = pd.read_parquet(file, columns=columns)
+        frame = _read(results.path, file, columns)
         wanted = [c for c in PREDICTION_KEYS if columns is None or c in columns]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
