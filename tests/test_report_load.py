@@ -88,7 +88,7 @@ def test_every_row_file_is_read_in_the_layout_order():
     assert len(loaded.rows) == sum(len(pd.read_parquet(f)) for f in files)
     assert list(loaded.rows.columns) == list(row_layout.COLUMNS)
     assert loaded.experiment == "fixture"
-    assert [p.name for p in loaded.prediction_files] == sorted(
+    assert sorted(p.name for p in loaded.prediction_files) == sorted(
         p.name for p in (folder / "predictions").glob("*.parquet"))
     run = loaded.run
     assert run.commit == "0123456789abcdef0123456789abcdef01234567" and run.dirty is False
@@ -141,3 +141,24 @@ def test_an_unreadable_predictions_file_is_named(results):
     file.write_bytes(b"PAR1 and then nothing")
     with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} cannot be read"):
         list(read_predictions(load_results(results)))
+
+
+def test_only_the_slices_the_manifest_lists_are_read(results):
+    # A slice dropped from the config leaves its files behind; they are not results.
+    stray = pd.read_parquet(results / "rows" / "synth_a__knn.parquet").assign(dataset="stray_set")
+    stray.to_parquet(results / "rows" / "stray_set__knn.parquet")
+    preds = pd.read_parquet(sorted((results / "predictions").glob("*.parquet"))[0])
+    preds.to_parquet(results / "predictions" / "stray_set__knn.parquet")
+    loaded = load_results(results)
+    assert "stray_set" not in set(loaded.rows["dataset"])
+    assert "stray_set__knn.parquet" not in [p.name for p in loaded.prediction_files]
+    # the small grid by hand: 3 data sets x 3 models x 2 ratios x 6 schemes x 2 seeds x 3 folds
+    assert len(loaded.rows) == 3 * 3 * 2 * 6 * 2 * 3
+    assert len(loaded.prediction_files) == len(list((results / "predictions").glob("*.parquet"))) - 1
+
+
+def test_a_listed_slice_without_a_rows_file_yet_is_left_out(results):
+    # a slice the sweep has not finished: in the manifest, no file
+    (results / "rows" / "synth_b__knn.parquet").unlink()
+    loaded = load_results(results)
+    assert len(loaded.rows) == (3 * 3 - 1) * 2 * 6 * 2 * 3

@@ -1,8 +1,9 @@
 """Read a results folder written by ``imbalance-lab sweep`` and check its layout.
 
 Everything the report shows comes from three things in the folder:
-``rows/*.parquet`` (one row per fold, columns :data:`imbalance_lab.rows.COLUMNS`),
-``predictions/*.parquet`` (out-of-fold scores) and ``manifest.json``. A folder
+``manifest.json``, and the ``rows/<slice>.parquet`` (one row per fold, columns
+:data:`imbalance_lab.rows.COLUMNS`) and ``predictions/<slice>.parquet``
+(out-of-fold scores) of the slices the manifest lists. A folder
 that does not exist, holds no rows, or holds rows from an older column layout
 is refused here with a message saying what is missing, before any figure is
 drawn.
@@ -18,7 +19,7 @@ import pandas as pd
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import InvalidParameterError
-from imbalance_lab.sweep.store import UnreadableTable, read_table
+from imbalance_lab.sweep.store import ResultsStore, UnreadableTable, read_table
 
 #: Columns a predictions file must hold (one row per held-out row of a fold).
 PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
@@ -88,14 +89,21 @@ class Results:
         return run_info(self.manifest)
 
 
-def _stored_files(folder: Path) -> list[Path]:
-    # Atomic writers leave temporaries under hidden or '.tmp' names; a file
-    # that was never completed must not be read as a result.
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.glob("*.parquet") if p.is_file() and not p.name.startswith(".")
-    )
+def _stored_files(path: Path, manifest: dict, table: str) -> list[Path]:
+    """The ``table`` ("rows" or "predictions") files that belong to the
+    results: those of the slices the manifest lists, in its order. A slice
+    dropped from the config leaves its files behind, and they are not results
+    of this sweep. A folder without a sweep manifest (rows put together by
+    hand) has nothing to say which files belong: every file is read."""
+    store = ResultsStore(path)
+    if "slices" in manifest:
+        keys = store.slice_keys(manifest)
+    else:
+        # Atomic writers leave temporaries under hidden names; a file that
+        # was never completed must not be read as a result.
+        keys = sorted(p.stem for p in (path / table).glob("*.parquet") if not p.name.startswith("."))
+    files = [store.rows_path(k) if table == "rows" else store.predictions_path(k) for k in keys]
+    return [f for f in files if f.is_file()]
 
 
 def load_results(results_dir: str | Path) -> Results:
@@ -118,7 +126,7 @@ def load_results(results_dir: str | Path) -> Results:
         )
     manifest = _read_manifest(path)
     _check_manifest_layout(path, manifest)
-    row_files = _stored_files(path / "rows")
+    row_files = _stored_files(path, manifest, "rows")
     if not row_files:
         raise InvalidParameterError(
             "results_dir", str(path),
@@ -137,7 +145,7 @@ def load_results(results_dir: str | Path) -> Results:
         path=path,
         rows=rows,
         manifest=manifest,
-        prediction_files=_stored_files(path / "predictions"),
+        prediction_files=_stored_files(path, manifest, "predictions"),
     )
 
 
