@@ -162,3 +162,42 @@ def test_a_listed_slice_without_a_rows_file_yet_is_left_out(results):
     (results / "rows" / "synth_b__knn.parquet").unlink()
     loaded = load_results(results)
     assert len(loaded.rows) == (3 * 3 - 1) * 2 * 6 * 2 * 3
+
+
+@pytest.mark.parametrize(("column", "damage", "wanted"), [
+    ("balanced_accuracy", lambda s: s.astype(str), "numbers"),  # a metric written as text
+    ("seed", lambda s: s.astype(str), "numbers"),
+    ("n_train", lambda s: s > 10, "numbers"),  # booleans are no counts
+    ("model", lambda s: pd.Series(range(len(s))), "text"),
+    ("status", lambda s: s.eq("ok").astype(int), "text"),
+])
+def test_a_rows_column_of_the_wrong_kind_is_named_with_its_file(results, column, damage, wanted, capsys):
+    from imbalance_lab import cli
+
+    file = sorted((results / "rows").glob("*.parquet"))[2]
+    frame = pd.read_parquet(file)
+    frame[column] = damage(frame[column])
+    frame.to_parquet(file)
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    message = str(info.value)
+    assert f"rows/{file.name}: column {column!r}" in message and f"where {wanted} are expected" in message
+    assert cli.main(["report", str(results), "--out", str(results.parent / "report")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_all_missing_column_is_accepted_whatever_its_dtype(results):
+    # every unit of a slice skipped: no metric has a value, pyarrow stores nulls
+    file = sorted((results / "rows").glob("*.parquet"))[0]
+    frame = pd.read_parquet(file)
+    frame["threshold"] = pd.Series([None] * len(frame), dtype=object)
+    frame.to_parquet(file)
+    assert load_results(results).rows["threshold"].isna().sum() >= len(frame)
+
+
+def test_a_predictions_score_of_the_wrong_kind_is_named(results):
+    file = sorted((results / "predictions").glob("*.parquet"))[0]
+    frame = pd.read_parquet(file)
+    frame.assign(score=frame["score"].astype(str)).to_parquet(file)
+    with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name}: column 'score' holds str"):
+        list(read_predictions(load_results(results)))

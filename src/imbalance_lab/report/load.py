@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_string_dtype
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import InvalidParameterError
@@ -23,6 +24,16 @@ from imbalance_lab.sweep.store import ResultsStore, UnreadableTable, read_table
 
 #: Columns a predictions file must hold (one row per held-out row of a fold).
 PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
+
+#: Row columns that hold numbers (NaN / NA where a value is missing); every
+#: other column of :data:`imbalance_lab.rows.COLUMNS` holds text.
+NUMERIC_COLUMNS = (
+    "n_classes", "ratio_actual", "n_train", "n_minority_train", "seed", "repeat", "fold",
+    *row_layout.METRICS, "threshold", "fit_seconds", "predict_seconds", "train_rows_after_resampling",
+)
+#: Prediction columns that hold numbers (besides every ``score_<label>``;
+#: ``score_kind`` is text: proba, decision or none).
+NUMERIC_PREDICTIONS = ("repeat", "fold", "row", "score")
 
 
 @dataclass
@@ -137,6 +148,7 @@ def load_results(results_dir: str | Path) -> Results:
     for file in row_files:
         frame = _read(path, file)
         _check_columns(file, frame)
+        _check_kinds(path, file, frame, [c for c in row_layout.COLUMNS if c not in NUMERIC_COLUMNS])
         frames.append(frame)
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     rows = rows[list(row_layout.COLUMNS) + [c for c in rows.columns if c not in row_layout.COLUMNS]]
@@ -205,6 +217,33 @@ def _check_columns(file: Path, frame: pd.DataFrame) -> None:
         )
 
 
+def _check_kinds(results_dir: Path, file: Path, frame: pd.DataFrame, text: list[str]) -> None:
+    """Every column in ``text`` holds text and every other column of
+    :data:`NUMERIC_COLUMNS` / :data:`NUMERIC_PREDICTIONS` (and ``score_*``)
+    holds numbers; an all-missing column passes either way. Raises
+    :class:`InvalidParameterError` naming the file and the column, rather than
+    let the first statistic that touches it fail deep inside pandas."""
+    for column in frame.columns:
+        values = frame[column]
+        if column in text:
+            ok, wanted = is_string_dtype(values), "text"
+        elif column in NUMERIC_COLUMNS or column in NUMERIC_PREDICTIONS or (
+                column.startswith("score_") and column != "score_kind"):
+            ok, wanted = is_numeric_dtype(values) and not is_bool_dtype(values), "numbers"
+        else:
+            continue
+        if ok or values.isna().all():
+            continue
+        example = values.dropna().iloc[0]
+        raise InvalidParameterError(
+            "results_dir", str(results_dir),
+            f"{file.parent.name}/{file.name}: column {column!r} holds {type(example).__name__} values "
+            f"such as {example!r} (dtype {values.dtype}) where {wanted} are expected; the file was "
+            "not written by this imbalance-lab's sweep: re-run the sweep "
+            "(imbalance-lab sweep CONFIG --force) to rewrite it",
+        )
+
+
 def _check_statuses(path: Path, rows: pd.DataFrame) -> None:
     unknown = sorted(set(rows["status"].dropna().astype(str)) - set(row_layout.STATUSES))
     if unknown:
@@ -229,4 +268,5 @@ def read_predictions(results: Results, columns: list[str] | None = None):
                 "results_dir", str(results.path),
                 f"predictions/{file.name} lacks columns {missing}",
             )
+        _check_kinds(results.path, file, frame, ["unit_key"])
         yield frame
