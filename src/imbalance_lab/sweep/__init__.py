@@ -27,12 +27,23 @@ if TYPE_CHECKING:  # the heavy modules load when a sweep runs, not when a kernel
     from imbalance_lab.sweep.runner import SliceOutcome
     from imbalance_lab.sweep.store import ResultsStore
 
-__all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "run_sweep"]
+__all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "results_folder", "run_sweep"]
 
 #: Where a sweep writes by default: results/<name>/, relative to the working folder.
 RESULTS_ROOT = Path("results")
 #: How many failed slices and error units the summary text lists by name.
 SHOWN = 5
+
+
+def results_folder(config: Config | str | Path, out: str | Path | None = None) -> Path:
+    """The folder a sweep of ``config`` (a :class:`Config` or a YAML path,
+    validated) writes to: ``out`` when given, else ``results/<name>`` relative
+    to the working folder, whatever the config file is called."""
+    if out is not None:
+        return Path(out)
+    if not isinstance(config, Config):
+        config = load_config(config)
+    return RESULTS_ROOT / config.name
 
 
 @dataclass
@@ -115,7 +126,7 @@ def run_sweep(
     jobs = config.jobs if jobs is None else jobs
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
-    root = Path(out) if out is not None else RESULTS_ROOT / config.name
+    root = results_folder(config, out)
     if executor is None:
         executor = make_executor(config.executor, jobs)
 
