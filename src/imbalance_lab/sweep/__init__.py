@@ -146,15 +146,22 @@ def run_sweep(
         work = plan.pending(done)
         manifest = _start_manifest(previous, plan, done, started_at, summary, force)
         store.write_manifest(manifest)
-        bar = _progress_bar(progress, summary, len(work))
+        pending = {s.key: (s, units) for s, units in work if s.data.unavailable is None}
+        bar = _progress_bar(progress, summary, len(pending))
 
-        # 4. Run the pending slices; record each outcome as it arrives.
-        pending = {s.key: (s, units) for s, units in work}
+        # 4. Record the slices of data sets that cannot be loaded here as
+        # skipped (no kernel needed); run the rest, recording each as it arrives.
+        for s, units in work:
+            if s.data.unavailable is not None:
+                _record(store, manifest, s, units, _unavailable_outcome(config, s, units), summary)
+                if bar is not None:
+                    bar.update(len(units))
         with executor:
-            for s, units in work:
+            for s, units in pending.values():
                 executor.submit(s.spec(config, units))
             for outcome in executor.as_completed():
                 s, units = pending.pop(outcome.slice_key)
+                summary.slices_run += 1
                 faults.checkpoint("record", outcome.slice_key)
                 _record(store, manifest, s, units, outcome, summary)
                 if bar is not None:
@@ -214,7 +221,8 @@ def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_a
         "git": git_state(),
         "data": {
             ident: {"name": d.name, "spec": d.spec, "fingerprint": d.fingerprint,
-                    "n_samples": d.n_samples, "citation": d.citation}
+                    "n_samples": d.n_samples, "citation": d.citation,
+                    **({"unavailable": d.unavailable} if d.unavailable is not None else {})}
             for ident, d in plan.data.items()
         },
         "slices": slices,
@@ -230,7 +238,6 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     """Write one slice's outcome: its tables and notebook first, then the
     manifest that declares its units done."""
     from imbalance_lab.sweep.store import now, unit_status
-    summary.slices_run += 1
     finished = now()
     entry = manifest["slices"][s.key]
     if outcome.notebook is not None:
@@ -263,6 +270,17 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     entry.update(status="done", error="", seconds=round(outcome.seconds, 3), finished=finished,
                  predictions=f"predictions/{s.key}.parquet" if outcome.predictions is not None else None)
     store.write_manifest(manifest, force=False)
+
+
+def _unavailable_outcome(config: Config, s: Slice, units: tuple[Unit, ...]) -> SliceOutcome:
+    """The outcome of a slice whose data set cannot be loaded here: every
+    unit skipped with the loader's reason, as run_slice would record it
+    (without starting a kernel to find that out again)."""
+    from imbalance_lab.experiment import unavailable_slice
+    from imbalance_lab.sweep.runner import SliceOutcome
+
+    result = unavailable_slice(s.spec(config, units), s.data.unavailable)
+    return SliceOutcome(s.key, "done", result.rows, None)
 
 
 def _run_record(summary: SweepSummary) -> dict[str, Any]:
