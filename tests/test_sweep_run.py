@@ -210,8 +210,9 @@ def test_an_unreadable_slice_file_is_named_and_only_that_slice_is_recomputed(tmp
     damaged = store.rows_path(victim) if table == "rows" else store.predictions_path(victim)
     _damage(damaged, how)
 
-    with pytest.warns(UserWarning, match=rf"{damaged}.*cannot be read.*recomputed"):
+    with pytest.warns(UserWarning, match=rf"{damaged}.*cannot be read.*recomputed") as caught:
         summary, executor = _run(tmp_path)
+    assert len([w for w in caught if str(damaged) in str(w.message)]) == 1  # said once
     # that slice's 2 ratios x 2 schemes x 2 seeds units again, nothing else
     assert [s["slice_key"] for s in executor.submitted] == [victim]
     assert summary.cached == summary.units - 8 and summary.ok == 8 and summary.exit_code == 0

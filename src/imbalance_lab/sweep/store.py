@@ -101,15 +101,6 @@ def read_table(path: Path, columns: list[str] | None = None, required: tuple[str
         raise UnreadableTable(path, f"{type(exc).__name__}: {first_line}") from exc
 
 
-def _recompute_warning(exc: UnreadableTable) -> None:
-    warnings.warn(
-        f"{exc.path} cannot be read ({exc.why}); the units of that slice are treated as not "
-        "done and recomputed, and the file is rewritten",
-        UnreadableTableWarning,
-        stacklevel=3,
-    )
-
-
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary path next to ``path``, flush it to
     disk, then move it over ``path`` in one step."""
@@ -143,6 +134,7 @@ class ResultsStore:
         self._lock_file = None
         self._last_write_end = 0.0
         self._last_write_seconds = 0.0
+        self._warned: set[Path] = set()
 
     # -- paths ---------------------------------------------------------------
     @property
@@ -206,7 +198,7 @@ class ResultsStore:
             try:
                 stored = self._stored_unit_keys(slice_key)
             except UnreadableTable as exc:
-                _recompute_warning(exc)
+                self._recompute_warning(exc)
                 continue
             done |= keys & stored
         return done
@@ -237,6 +229,19 @@ class ResultsStore:
         # Only its footer and key column: a predictions file can be large.
         read_table(self.predictions_path(slice_key), columns=["unit_key"])
         return set(keys["unit_key"]) if len(keys) else set()
+
+    def _recompute_warning(self, exc: UnreadableTable) -> None:
+        # Once per file: the check of what is done and the merge that
+        # rewrites the file both meet it.
+        if exc.path in self._warned:
+            return
+        self._warned.add(exc.path)
+        warnings.warn(
+            f"{exc.path} cannot be read ({exc.why}); the units of that slice are treated as not "
+            "done and recomputed, and the file is rewritten",
+            UnreadableTableWarning,
+            stacklevel=3,  # the caller of done_units(): run_sweep
+        )
 
     # -- writing -------------------------------------------------------------
     def write_slice_tables(
@@ -287,7 +292,7 @@ class ResultsStore:
         try:
             old = read_table(path, required=("unit_key",))
         except UnreadableTable as exc:  # nothing in it can be kept: its units were not done
-            _recompute_warning(exc)
+            self._recompute_warning(exc)
             old = pd.DataFrame()
         replaced = set(new["unit_key"])
         if len(old):
