@@ -169,3 +169,16 @@ def test_a_dataset_unavailable_here_is_planned_with_the_reason_and_the_rest_is_u
     # beta's units have keys of their own, unlike the keys it would have if it loaded
     broken = {u.key for u in plan.units if u.dataset == "beta"}
     assert len(broken) == 16 and not broken & {u.key for u in whole.units}
+
+
+def test_a_units_manifest_record_is_its_spec_with_the_scheme_as_text_and_its_place():
+    plan = _plan()
+    unit = next(u for u in plan.units
+                if u.dataset == "beta" and u.scheme == {"weight": "balanced"} and u.ratio == 2 and u.seed == 1)
+    assert unit.record() == {
+        "index": unit.index, "ratio": 2, "scheme": '{"weight":"balanced"}', "seed": 1,
+        "slice": "beta__logistic_regression", "dataset": "beta", "model": "logistic_regression",
+    }
+    assert unit.spec() == {"unit_key": unit.key, "index": unit.index, "ratio": 2,
+                           "scheme": {"weight": "balanced"}, "seed": 1}
+

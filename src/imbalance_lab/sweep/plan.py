@@ -77,16 +77,12 @@ class Unit:
         }
 
     def record(self) -> dict:
-        """The unit as the manifest describes it."""
-        return {
-            "index": self.index,
-            "slice": self.slice_key,
-            "dataset": self.dataset,
-            "model": self.model,
-            "ratio": self.ratio,
-            "scheme": scheme_text(self.scheme),
-            "seed": self.seed,
-        }
+        """The unit as the manifest describes it (under its key): its spec,
+        with the scheme as one line of text, and where it belongs."""
+        spec = self.spec()
+        del spec["unit_key"]
+        return {**spec, "scheme": scheme_text(self.scheme), "slice": self.slice_key,
+                "dataset": self.dataset, "model": self.model}
 
 
 @dataclass(frozen=True)
