@@ -182,3 +182,13 @@ def test_a_units_manifest_record_is_its_spec_with_the_scheme_as_text_and_its_pla
     assert unit.spec() == {"unit_key": unit.key, "index": unit.index, "ratio": 2,
                            "scheme": {"weight": "balanced"}, "seed": 1}
 
+
+def test_a_slice_spec_sets_every_optional_key_run_slice_knows():
+    from imbalance_lab import experiment
+
+    plan = _plan(unit_time_limit=7, keep_n=True)
+    spec = plan.slices[0].spec(plan.config)
+    assert set(spec) == set(experiment.REQUIRED) | set(experiment.DEFAULTS)
+    assert (spec["unit_time_limit"], spec["keep_n"]) == (7, True)
+    # a config left alone limits a unit to 300 s; run_slice called by hand has no limit
+    assert fake_config().unit_time_limit == 300 and experiment.DEFAULTS["unit_time_limit"] is None

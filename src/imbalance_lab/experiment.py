@@ -50,17 +50,11 @@ from imbalance_lab import datasets, metrics, models, rows, schemes, thresholds, 
 from imbalance_lab.calibration import has_method
 from imbalance_lab.errors import InvalidParameterError, UnitSkipped
 from imbalance_lab.sweep import faults
+from imbalance_lab.sweep.config import SLICE_DEFAULTS
 
-#: Defaults of the optional keys of a slice spec.
-DEFAULTS: dict[str, Any] = {
-    "cv": {"folds": 5, "repeats": 1},
-    "metrics": list(rows.METRICS),
-    "weight_normalisation": "mean",
-    "keep_n": False,
-    "ece_binning": "uniform",
-    "store_predictions": True,
-    "unit_time_limit": None,
-}
+#: Defaults of the optional keys of a slice spec (defined once, beside the
+#: config keys that feed them).
+DEFAULTS: dict[str, Any] = SLICE_DEFAULTS
 REQUIRED = ("experiment", "slice_key", "dataset", "model", "units")
 UNIT_KEYS = ("unit_key", "index", "ratio", "scheme", "seed")
 
