@@ -5,8 +5,6 @@ BIN    := $(VENV)/bin
 KERNEL := imbalance-lab
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
-# Results folder of CONFIG (a config named like its file: configs/x.yaml -> results/x).
-RESULTS ?= results/$(basename $(notdir $(CONFIG)))
 
 .PHONY: setup run test lint unit browser bench lock clean
 
@@ -30,10 +28,12 @@ browser:
 	  || echo "WARNING: could not install chromium; browser tests will be skipped"; }
 
 # The report is written even when some units failed (it lists them); the
-# sweep's exit code is kept.
+# sweep's exit code is kept. Given the config, the report reads the folder the
+# sweep wrote (results/<name>, whatever the file is called); after bad input
+# (2) or an interrupt (130) there is nothing new to report.
 run: setup
 	$(BIN)/imbalance-lab sweep $(CONFIG); status=$$?; \
-	if [ -d $(RESULTS)/rows ]; then $(BIN)/imbalance-lab report $(RESULTS) || exit $$?; fi; \
+	if [ $$status -le 1 ]; then $(BIN)/imbalance-lab report $(CONFIG) || exit $$?; fi; \
 	exit $$status
 
 lint: setup

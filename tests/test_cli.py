@@ -1,5 +1,6 @@
 """The command line: every sub-command is reachable, user errors end without a traceback."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,46 @@ def test_an_out_path_that_is_a_file_is_a_clean_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "error:" in err and "Traceback" not in err and str(blocker) in err
+
+
+def _config_named(tmp_path, name):
+    # a config whose file name is not its name (the sweep writes results/<name>)
+    text = QUICK.read_text().replace("name: quick", f"name: {name}")
+    assert f"name: {name}" in text
+    path = tmp_path / "configs" / "my-study.yaml"
+    path.parent.mkdir()
+    path.write_text(text)
+    return path
+
+
+def test_report_of_a_config_finds_the_folder_its_sweep_writes(tmp_path, monkeypatch):
+    from test_report_fixture import cached_results
+
+    import imbalance_lab.report
+    from imbalance_lab.report.load import load_results
+    from imbalance_lab.sweep import results_folder
+
+    config = _config_named(tmp_path, "renamed")
+    monkeypatch.chdir(tmp_path)
+    # the sweep writes results/<name> of the config, not results/<file stem>
+    assert results_folder(config) == Path("results", "renamed")
+    shutil.copytree(cached_results(), tmp_path / "results" / "renamed")
+    seen = []
+
+    def build_report(results_dir, out_dir=None, **kwargs):  # the notebook run itself is tested elsewhere
+        seen.append(Path(results_dir))
+        folder = Path(results_dir)
+        return imbalance_lab.report.ReportFiles(folder / "report.html", folder / "report.ipynb", [], [])
+
+    monkeypatch.setattr(imbalance_lab.report, "build_report", build_report)
+    assert cli.main(["report", str(config)]) == 0
+    assert seen == [Path("results", "renamed")]
+    assert load_results(seen[0]).experiment == "fixture"  # the folder holds the sweep's results
+
+
+def test_report_of_a_config_whose_sweep_has_not_run_names_that_folder(tmp_path, monkeypatch, capsys):
+    config = _config_named(tmp_path, "never_run")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "results/never_run" in err and "no such folder" in err and "Traceback" not in err

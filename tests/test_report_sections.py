@@ -201,3 +201,14 @@ def test_a_data_set_whose_units_were_all_skipped_is_listed_not_fatal(tmp_path):
     table = next(b.frame for b in summary if "classes" in b.frame.columns)
     by_name = table.set_index("data set")["classes"]
     assert by_name["synth_b"] == "—" and by_name["synth_a"] == "2"
+
+
+def test_stacked_table_saves_the_collected_frames_one_under_the_other(full):
+    rep, _ = full
+    a = pd.DataFrame({"metric": ["m1", "m1"], "p": [0.5, 0.01]})
+    b = pd.DataFrame({"metric": ["m2", "m2", "m2"], "p": [0.2, 0.3, 0.4]})
+    table = rep.stacked_table([a, b.iloc[:0], b], "stack_check")
+    saved = pd.read_csv(rep.out_dir / "tables" / "stack_check.csv")
+    assert saved["p"].tolist() == [0.5, 0.01, 0.2, 0.3, 0.4] == table["p"].tolist()
+    assert rep.stacked_table([a.iloc[:0]], "stack_none") is None
+    assert not (rep.out_dir / "tables" / "stack_none.csv").exists()

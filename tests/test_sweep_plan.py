@@ -147,12 +147,48 @@ def test_a_dataset_that_does_not_load_is_a_config_error():
     assert "disk on fire" in str(info.value)
 
 
-def test_a_dataset_unavailable_here_is_a_config_error_with_the_reason():
-    from imbalance_lab.errors import UnitSkipped
+def test_a_dataset_unavailable_here_is_planned_with_the_reason_and_the_rest_is_unchanged():
+    from imbalance_lab.datasets import DatasetUnavailable
 
-    def unavailable(spec, field):
-        raise UnitSkipped("the loader needs a package that is not installed")
+    def beta_broken(spec, field):
+        if spec == "beta":
+            raise DatasetUnavailable("beta", "load_beta() raised KeyError: 'class'")
+        return fake_load(spec, field)
 
-    with pytest.raises(ConfigError) as info:
-        plan_sweep(fake_config(), load_dataset=unavailable)
-    assert info.value.name == "datasets[0]" and "not installed" in str(info.value)
+    plan = plan_sweep(fake_config(), load_dataset=beta_broken)
+    whole = _plan()
+    beta = plan.data["beta"]
+    assert beta.unavailable == "data set 'beta' cannot be loaded: load_beta() raised KeyError: 'class'"
+    assert beta.fingerprint is None and beta.name == "beta"
+    # the grid is the same: 3 data sets x 2 models slices, 8 units each
+    assert [s.key for s in plan.slices] == [s.key for s in whole.slices]
+    assert len(plan.units) == len(whole.units) == 3 * 2 * 8
+    # the data sets that load keep their keys (nothing they depend on changed)
+    loaded = {u.key for u in plan.units if u.dataset != "beta"}
+    assert loaded == {u.key for u in whole.units if u.dataset != "beta"}
+    # beta's units have keys of their own, unlike the keys it would have if it loaded
+    broken = {u.key for u in plan.units if u.dataset == "beta"}
+    assert len(broken) == 16 and not broken & {u.key for u in whole.units}
+
+
+def test_a_units_manifest_record_is_its_spec_with_the_scheme_as_text_and_its_place():
+    plan = _plan()
+    unit = next(u for u in plan.units
+                if u.dataset == "beta" and u.scheme == {"weight": "balanced"} and u.ratio == 2 and u.seed == 1)
+    assert unit.record() == {
+        "index": unit.index, "ratio": 2, "scheme": '{"weight":"balanced"}', "seed": 1,
+        "slice": "beta__logistic_regression", "dataset": "beta", "model": "logistic_regression",
+    }
+    assert unit.spec() == {"unit_key": unit.key, "index": unit.index, "ratio": 2,
+                           "scheme": {"weight": "balanced"}, "seed": 1}
+
+
+def test_a_slice_spec_sets_every_optional_key_run_slice_knows():
+    from imbalance_lab import experiment
+
+    plan = _plan(unit_time_limit=7, keep_n=True)
+    spec = plan.slices[0].spec(plan.config)
+    assert set(spec) == set(experiment.REQUIRED) | set(experiment.DEFAULTS)
+    assert (spec["unit_time_limit"], spec["keep_n"]) == (7, True)
+    # a config left alone limits a unit to 300 s; run_slice called by hand has no limit
+    assert fake_config().unit_time_limit == 300 and experiment.DEFAULTS["unit_time_limit"] is None

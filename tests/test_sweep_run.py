@@ -187,3 +187,104 @@ def _dry_order(tmp_path, config):
     """The slice specs in the order a sweep submits them."""
     _, executor = _run(tmp_path / "dry", config)
     return executor.submitted
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "truncated":  # a full disk or a copy cut short: the parquet footer is gone
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(b"not a parquet file at all\n")
+    else:  # "empty"
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty"])
+@pytest.mark.parametrize("table", ["rows", "predictions"])
+def test_an_unreadable_slice_file_is_named_and_only_that_slice_is_recomputed(tmp_path, table, how):
+    _run(tmp_path)
+    out = tmp_path / "out"
+    store = ResultsStore(out)
+    victim = "beta__logistic_regression"
+    others = {p: p.read_bytes() for p in (out / table).glob("*.parquet") if p.stem != victim}
+    damaged = store.rows_path(victim) if table == "rows" else store.predictions_path(victim)
+    _damage(damaged, how)
+
+    with pytest.warns(UserWarning, match=rf"{damaged}.*cannot be read.*recomputed") as caught:
+        summary, executor = _run(tmp_path)
+    assert len([w for w in caught if str(damaged) in str(w.message)]) == 1  # said once
+    # that slice's 2 ratios x 2 schemes x 2 seeds units again, nothing else
+    assert [s["slice_key"] for s in executor.submitted] == [victim]
+    assert summary.cached == summary.units - 8 and summary.ok == 8 and summary.exit_code == 0
+    # the other slices' files are untouched, byte for byte
+    assert {p: p.read_bytes() for p in others} == others
+    # the slice file is whole again, with the task's values for every unit and fold
+    stored = store.read_rows(victim)
+    assert len(stored) == 8 * 3 and stored.groupby("unit_key").size().eq(3).all()
+    expected = [fake_metric(k, r, f) for k, r, f in stored[["unit_key", "repeat", "fold"]].itertuples(index=False)]
+    assert stored["balanced_accuracy"].tolist() == pytest.approx(expected)
+    assert len(pd.read_parquet(store.predictions_path(victim))) == 8 * 3
+    assert len(store.read_rows()) == summary.units * 3
+
+
+def test_a_rows_file_without_unit_keys_is_recomputed(tmp_path):
+    _run(tmp_path)
+    store = ResultsStore(tmp_path / "out")
+    victim = store.rows_path("gamma__logistic_regression")
+    pd.read_parquet(victim).drop(columns="unit_key").to_parquet(victim)
+    with pytest.warns(UserWarning, match=r"has no column 'unit_key'"):
+        summary, executor = _run(tmp_path)
+    assert [s["slice_key"] for s in executor.submitted] == ["gamma__logistic_regression"]
+    assert store.read_rows("gamma__logistic_regression").groupby("unit_key").size().eq(3).all()
+
+
+def _beta_unavailable(spec, field="dataset"):
+    from imbalance_lab.datasets import DatasetUnavailable
+
+    if spec == "beta":
+        raise DatasetUnavailable("beta", "load_beta() raised KeyError: 'class' (pandas 3)")
+    return fake_load(spec, field)
+
+
+def test_a_dataset_that_cannot_load_here_becomes_skipped_units_and_the_rest_runs(tmp_path, monkeypatch):
+    from imbalance_lab import datasets
+
+    # the fake names are in no registry; run_slice's spec check would refuse them
+    monkeypatch.setattr(datasets, "validate_spec", lambda spec, field="dataset": None)
+    executor = InlineExecutor()
+    summary = run_sweep(fake_config(), out=tmp_path / "out", executor=executor, load_dataset=_beta_unavailable)
+    per_slice = 2 * 2 * 2  # ratios x schemes x seeds
+    # beta x 2 models skipped, alpha and gamma x 2 models run; no kernel for beta
+    assert (summary.skipped, summary.ok, summary.error, summary.failed) == (2 * per_slice, 4 * per_slice, 0, 0)
+    assert summary.exit_code == 0 and summary.slices_run == 4
+    assert not any(s["slice_key"].startswith("beta") for s in executor.submitted)
+    manifest = _manifest(tmp_path)
+    beta = [u for u in manifest["units"].values() if u["dataset"] == "beta"]
+    assert len(beta) == 2 * per_slice and {u["status"] for u in beta} == {"skipped"}
+    assert all("'beta' cannot be loaded: load_beta() raised KeyError" in u["error"] for u in beta)
+    assert manifest["data"]["beta"]["unavailable"].startswith("data set 'beta' cannot be loaded")
+    # one skipped row per fold, with the reason, as run_slice records a skip
+    stored = ResultsStore(tmp_path / "out").read_rows()
+    skipped = stored[stored["dataset"] == "beta"]
+    assert len(skipped) == 2 * per_slice * 3 and set(skipped["status"]) == {"skipped"}
+    assert skipped["error"].str.contains("load_beta").all() and skipped["balanced_accuracy"].isna().all()
+    assert set(stored.loc[stored["dataset"] != "beta", "status"]) == {"ok"}
+
+    # recorded skips are done: a second run computes nothing
+    executor = InlineExecutor()
+    summary = run_sweep(fake_config(), out=tmp_path / "out", executor=executor, load_dataset=_beta_unavailable)
+    assert executor.submitted == [] and summary.cached == summary.units
+
+
+def test_an_unknown_dataset_name_is_still_a_config_error_before_any_work(tmp_path):
+    from imbalance_lab.errors import ConfigError
+    from imbalance_lab.sweep import load_config
+
+    config = tmp_path / "c.yaml"
+    config.write_text("name: c\ndatasets: [german, germann]\nratios: [native]\n"
+                      "models: [logistic_regression]\nschemes: [none]\n")
+    with pytest.raises(ConfigError) as info:
+        run_sweep(load_config(config), out=tmp_path / "out")
+    assert info.value.name == "datasets[1]" and info.value.value == "germann"
+    assert "'german'" in str(info.value)  # the close match
+    assert not (tmp_path / "out").exists()

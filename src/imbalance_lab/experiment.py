@@ -50,17 +50,11 @@ from imbalance_lab import datasets, metrics, models, rows, schemes, thresholds, 
 from imbalance_lab.calibration import has_method
 from imbalance_lab.errors import InvalidParameterError, RatioUnreachable, UnitSkipped
 from imbalance_lab.sweep import faults
+from imbalance_lab.sweep.config import SLICE_DEFAULTS
 
-#: Defaults of the optional keys of a slice spec.
-DEFAULTS: dict[str, Any] = {
-    "cv": {"folds": 5, "repeats": 1},
-    "metrics": list(rows.METRICS),
-    "weight_normalisation": "mean",
-    "keep_n": False,
-    "ece_binning": "uniform",
-    "store_predictions": True,
-    "unit_time_limit": None,
-}
+#: Defaults of the optional keys of a slice spec (defined once, beside the
+#: config keys that feed them).
+DEFAULTS: dict[str, Any] = SLICE_DEFAULTS
 REQUIRED = ("experiment", "slice_key", "dataset", "model", "units")
 UNIT_KEYS = ("unit_key", "index", "ratio", "scheme", "seed")
 
@@ -252,18 +246,42 @@ def minority_label(y: np.ndarray) -> Any:
 def run_slice(spec: Mapping[str, Any]) -> SliceResult:
     """Run every unit of a slice; see the module docstring."""
     spec = check_slice_spec(spec)
-    dataset = datasets.load_spec(spec["dataset"])
+    try:
+        dataset = datasets.load_spec(spec["dataset"])
+    except UnitSkipped as exc:  # DatasetUnavailable: a loader that cannot run here
+        return _unavailable_slice(spec, exc.reason)
     positive = minority_label(np.asarray(dataset.y))
     folds, repeats = spec["cv"]["folds"], spec["cv"]["repeats"]
 
+    def sample_of(unit: _Unit) -> _Sample:
+        return _subsample(dataset, unit.ratio, unit.seed, folds, repeats, spec["keep_n"])
+
+    return _run_units(spec, dataset.name, sample_of, positive)
+
+
+def unavailable_slice(spec: Mapping[str, Any], reason: str) -> SliceResult:
+    """The result of a slice whose data set cannot be loaded here: every
+    unit skipped with ``reason`` (one row per fold), no predictions. What
+    :func:`run_slice` returns for such a slice, without trying to load it."""
+    return _unavailable_slice(check_slice_spec(spec), reason)
+
+
+def _unavailable_slice(spec: dict[str, Any], reason: str) -> SliceResult:
+    nothing = _Sample(None, None, None, "", [], skip_reason=reason)
+    return _run_units(spec, datasets.dataset_name(spec["dataset"]), lambda unit: nothing, None)
+
+
+def _run_units(spec: dict[str, Any], dataset_name: str, sample_of, positive) -> SliceResult:
+    """Every unit of a checked slice spec, on the (ratio, seed) subsamples
+    ``sample_of(unit)`` gives (built once per ratio and seed)."""
     samples: dict[tuple[str, int], _Sample] = {}
     row_records: list[dict[str, Any]] = []
     prediction_frames: list[pd.DataFrame] = []
     for unit in spec["units"]:
         key = (ratio_text(unit.ratio), unit.seed)
         if key not in samples:
-            samples[key] = _subsample(dataset, unit.ratio, unit.seed, folds, repeats, spec["keep_n"])
-        unit_rows, unit_predictions = _run_unit(unit, samples[key], dataset, positive, spec)
+            samples[key] = sample_of(unit)
+        unit_rows, unit_predictions = _run_unit(unit, samples[key], dataset_name, positive, spec)
         row_records.extend(unit_rows)
         if unit_predictions is not None and spec["store_predictions"]:
             prediction_frames.append(unit_predictions)
@@ -323,13 +341,13 @@ def _fold_shortage(exc: RatioUnreachable, ratio: str, folds: int) -> str:
     )
 
 
-def _run_unit(unit: _Unit, sample: _Sample, dataset, positive, spec) -> tuple[list[dict], pd.DataFrame | None]:
+def _run_unit(unit: _Unit, sample: _Sample, dataset_name: str, positive, spec) -> tuple[list[dict], pd.DataFrame | None]:
     folds = spec["cv"]["folds"]
     n_folds = folds * spec["cv"]["repeats"]
     base = {
         "experiment": spec["experiment"],
         "unit_key": unit.unit_key,
-        "dataset": dataset.name,
+        "dataset": dataset_name,
         "dataset_fingerprint": sample.fingerprint,
         "n_classes": None,
         "ratio_target": ratio_text(unit.ratio),

@@ -1,15 +1,21 @@
-"""`imbalance-lab report RESULTS_DIR`: write the HTML report, figures and tables."""
+"""`imbalance-lab report RESULTS_DIR|CONFIG`: write the HTML report, figures and tables."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+#: A RESULTS_DIR argument that is a file with one of these endings is a sweep config.
+CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results_dir", metavar="RESULTS_DIR",
-                        help="results folder written by `imbalance-lab sweep` (e.g. results/default)")
+    parser.add_argument("results_dir", metavar="RESULTS_DIR|CONFIG",
+                        help="results folder written by `imbalance-lab sweep` (e.g. results/default), "
+                             "or the sweep's config (YAML): its results folder, results/<name>, "
+                             "as the sweep resolves it")
     parser.add_argument("--out", metavar="DIR", default=None,
-                        help="write report.html, figures/ and tables/ here (default: RESULTS_DIR)")
+                        help="write report.html, figures/ and tables/ here (default: the results folder)")
     parser.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                         help="a main metric to show (repeatable; default: every main metric with values)")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
@@ -25,7 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from imbalance_lab.report import build_report
 
-    files = build_report(args.results_dir, args.out, metrics=args.metrics, alpha=args.alpha,
+    results_dir = Path(args.results_dir)
+    if results_dir.is_file() and results_dir.suffix.lower() in CONFIG_SUFFIXES:
+        from imbalance_lab.sweep import results_folder
+
+        results_dir = results_folder(results_dir)  # a config error is raised here, before any work
+    files = build_report(results_dir, args.out, metrics=args.metrics, alpha=args.alpha,
                          posthoc=args.posthoc, baseline=args.baseline, check_browser=args.check)
     print(f"figures: {len(files.figures)} files in {files.html.parent / 'figures'}")
     print(f"tables:  {len(files.tables)} files in {files.html.parent / 'tables'}")

@@ -1,8 +1,9 @@
 """Read a results folder written by ``imbalance-lab sweep`` and check its layout.
 
 Everything the report shows comes from three things in the folder:
-``rows/*.parquet`` (one row per fold, columns :data:`imbalance_lab.rows.COLUMNS`),
-``predictions/*.parquet`` (out-of-fold scores) and ``manifest.json``. A folder
+``manifest.json``, and the ``rows/<slice>.parquet`` (one row per fold, columns
+:data:`imbalance_lab.rows.COLUMNS`) and ``predictions/<slice>.parquet``
+(out-of-fold scores) of the slices the manifest lists. A folder
 that does not exist, holds no rows, or holds rows from an older column layout
 is refused here with a message saying what is missing, before any figure is
 drawn.
@@ -15,12 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_string_dtype
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.sweep.store import ResultsStore, UnreadableTable, read_table
 
 #: Columns a predictions file must hold (one row per held-out row of a fold).
 PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
+
+#: Row columns that hold numbers (NaN / NA where a value is missing); every
+#: other column of :data:`imbalance_lab.rows.COLUMNS` holds text.
+NUMERIC_COLUMNS = (
+    "n_classes", "ratio_actual", "n_train", "n_minority_train", "seed", "repeat", "fold",
+    *row_layout.METRICS, "threshold", "fit_seconds", "predict_seconds", "train_rows_after_resampling",
+)
+#: Prediction columns that hold numbers (besides every ``score_<label>``;
+#: ``score_kind`` is text: proba, decision or none).
+NUMERIC_PREDICTIONS = ("repeat", "fold", "row", "score")
 
 
 @dataclass
@@ -87,14 +100,21 @@ class Results:
         return run_info(self.manifest)
 
 
-def _stored_files(folder: Path) -> list[Path]:
-    # Atomic writers leave temporaries under hidden or '.tmp' names; a file
-    # that was never completed must not be read as a result.
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.glob("*.parquet") if p.is_file() and not p.name.startswith(".")
-    )
+def _stored_files(path: Path, manifest: dict, table: str) -> list[Path]:
+    """The ``table`` ("rows" or "predictions") files that belong to the
+    results: those of the slices the manifest lists, in its order. A slice
+    dropped from the config leaves its files behind, and they are not results
+    of this sweep. A folder without a sweep manifest (rows put together by
+    hand) has nothing to say which files belong: every file is read."""
+    store = ResultsStore(path)
+    if "slices" in manifest:
+        keys = store.slice_keys(manifest)
+    else:
+        # Atomic writers leave temporaries under hidden names; a file that
+        # was never completed must not be read as a result.
+        keys = sorted(p.stem for p in (path / table).glob("*.parquet") if not p.name.startswith("."))
+    files = [store.rows_path(k) if table == "rows" else store.predictions_path(k) for k in keys]
+    return [f for f in files if f.is_file()]
 
 
 def load_results(results_dir: str | Path) -> Results:
@@ -117,7 +137,7 @@ def load_results(results_dir: str | Path) -> Results:
         )
     manifest = _read_manifest(path)
     _check_manifest_layout(path, manifest)
-    row_files = _stored_files(path / "rows")
+    row_files = _stored_files(path, manifest, "rows")
     if not row_files:
         raise InvalidParameterError(
             "results_dir", str(path),
@@ -126,8 +146,9 @@ def load_results(results_dir: str | Path) -> Results:
         )
     frames = []
     for file in row_files:
-        frame = pd.read_parquet(file)
+        frame = _read(path, file)
         _check_columns(file, frame)
+        _check_kinds(path, file, frame, [c for c in row_layout.COLUMNS if c not in NUMERIC_COLUMNS])
         frames.append(frame)
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     rows = rows[list(row_layout.COLUMNS) + [c for c in rows.columns if c not in row_layout.COLUMNS]]
@@ -136,8 +157,25 @@ def load_results(results_dir: str | Path) -> Results:
         path=path,
         rows=rows,
         manifest=manifest,
-        prediction_files=_stored_files(path / "predictions"),
+        prediction_files=_stored_files(path, manifest, "predictions"),
     )
+
+
+def _read(results_dir: Path, file: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A rows or predictions file; one that cannot be read stops the report.
+
+    A report that quietly left out a slice would rank and test the schemes on
+    other data than the sweep ran, with nothing on the page to say so; the
+    sweep itself recomputes an unreadable slice, so the fix is one command.
+    """
+    try:
+        return read_table(file, columns=columns)
+    except UnreadableTable as exc:
+        raise InvalidParameterError(
+            "results_dir", str(results_dir),
+            f"{file.parent.name}/{file.name} cannot be read ({exc.why}); run `imbalance-lab sweep "
+            "CONFIG` again: it recomputes the slices whose files cannot be read",
+        ) from exc
 
 
 def _read_manifest(path: Path) -> dict:
@@ -179,6 +217,33 @@ def _check_columns(file: Path, frame: pd.DataFrame) -> None:
         )
 
 
+def _check_kinds(results_dir: Path, file: Path, frame: pd.DataFrame, text: list[str]) -> None:
+    """Every column in ``text`` holds text and every other column of
+    :data:`NUMERIC_COLUMNS` / :data:`NUMERIC_PREDICTIONS` (and ``score_*``)
+    holds numbers; an all-missing column passes either way. Raises
+    :class:`InvalidParameterError` naming the file and the column, rather than
+    let the first statistic that touches it fail deep inside pandas."""
+    for column in frame.columns:
+        values = frame[column]
+        if column in text:
+            ok, wanted = is_string_dtype(values), "text"
+        elif column in NUMERIC_COLUMNS or column in NUMERIC_PREDICTIONS or (
+                column.startswith("score_") and column != "score_kind"):
+            ok, wanted = is_numeric_dtype(values) and not is_bool_dtype(values), "numbers"
+        else:
+            continue
+        if ok or values.isna().all():
+            continue
+        example = values.dropna().iloc[0]
+        raise InvalidParameterError(
+            "results_dir", str(results_dir),
+            f"{file.parent.name}/{file.name}: column {column!r} holds {type(example).__name__} values "
+            f"such as {example!r} (dtype {values.dtype}) where {wanted} are expected; the file was "
+            "not written by this imbalance-lab's sweep: re-run the sweep "
+            "(imbalance-lab sweep CONFIG --force) to rewrite it",
+        )
+
+
 def _check_statuses(path: Path, rows: pd.DataFrame) -> None:
     unknown = sorted(set(rows["status"].dropna().astype(str)) - set(row_layout.STATUSES))
     if unknown:
@@ -195,7 +260,7 @@ def read_predictions(results: Results, columns: list[str] | None = None):
     A file lacking the key columns is refused with a message naming it.
     """
     for file in results.prediction_files:
-        frame = pd.read_parquet(file, columns=columns)
+        frame = _read(results.path, file, columns)
         wanted = [c for c in PREDICTION_KEYS if columns is None or c in columns]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
@@ -203,4 +268,5 @@ def read_predictions(results: Results, columns: list[str] | None = None):
                 "results_dir", str(results.path),
                 f"predictions/{file.name} lacks columns {missing}",
             )
+        _check_kinds(results.path, file, frame, ["unit_key"])
         yield frame

@@ -116,6 +116,17 @@ class Report:
         self.saved.append(path)
         return TableBlock(name, frame, caption)
 
+    def stacked_table(self, frames: list[pd.DataFrame], name: str) -> pd.DataFrame | None:
+        """Save the frames a section collected panel by panel, one under the
+        other, as tables/<name>.csv and return them; None when there are none
+        (then no file is written)."""
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return None
+        table = pd.concat(frames, ignore_index=True)
+        self.table(table, name)
+        return table
+
 
 def open_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
                 posthoc: str = "nemenyi", baseline: str | None = None, n_bins: int = 10) -> Report:
@@ -391,8 +402,7 @@ def rank_heatmaps(rep: Report) -> list:
         all_ranks.append(ranks.assign(metric=metric))
         blocks.append(rep.figure(figures.rank_heatmaps(ranks, metric, rep.schemes),
                                  f"mean_rank_{metric}"))
-    if all_ranks:
-        rep.table(pd.concat(all_ranks, ignore_index=True), "mean_ranks")
+    rep.stacked_table(all_ranks, "mean_ranks")
     return blocks
 
 
@@ -442,8 +452,7 @@ def critical_difference(rep: Report) -> list:
         blocks.append(rep.table(table, "friedman",
                                 f"**Friedman tests** ({len(shown)} panels tested, "
                                 f"{int((shown['p_friedman'] < rep.alpha).sum())} significant)"))
-    if posthoc_rows:
-        rep.table(pd.concat(posthoc_rows, ignore_index=True), "posthoc_pvalues")
+    rep.stacked_table(posthoc_rows, "posthoc_pvalues")
     return blocks
 
 
@@ -478,10 +487,9 @@ def pairwise(rep: Report) -> list:
             except stats.TooLittleData as exc:
                 blocks.append(_too_little("Corrected t-test", exc.reason))
                 break
-    if not pair_frames:
+    pairs = rep.stacked_table(pair_frames, "pairwise")
+    if pairs is None:
         return blocks + [_too_little("Pairwise differences", "no ratio × model with ≥ 2 schemes.")]
-    pairs = pd.concat(pair_frames, ignore_index=True)
-    rep.table(pairs, "pairwise")
     # Each scheme against the baseline, oriented scheme − baseline.
     vs = _against(pairs, rep.baseline)
     for metric in rep.metrics:
@@ -491,10 +499,8 @@ def pairwise(rep: Report) -> list:
         blocks.append(rep.figure(figures.advantage_heatmaps(part, metric, rep.baseline, rep.alpha,
                                                             rep.schemes, rep.ratios),
                                  f"advantage_over_{_safe(rep.baseline)}_{metric}"))
-    tests = [t for t in tests if len(t)]
-    if tests:
-        table = pd.concat(tests, ignore_index=True)
-        rep.table(table, "corrected_t_tests")
+    table = rep.stacked_table(tests, "corrected_t_tests")
+    if table is not None:
         blocks.append(rep.table(_tally(table, rep), "corrected_t_test_summary",
                                 f"**Corrected resampled t-tests against `{rep.baseline}`**: per "
                                 f"metric, model and scheme, how many data set × ratio cells are "

@@ -27,12 +27,23 @@ if TYPE_CHECKING:  # the heavy modules load when a sweep runs, not when a kernel
     from imbalance_lab.sweep.runner import SliceOutcome
     from imbalance_lab.sweep.store import ResultsStore
 
-__all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "run_sweep"]
+__all__ = ["RESULTS_ROOT", "SweepSummary", "load_config", "results_folder", "run_sweep"]
 
 #: Where a sweep writes by default: results/<name>/, relative to the working folder.
 RESULTS_ROOT = Path("results")
 #: How many failed slices and error units the summary text lists by name.
 SHOWN = 5
+
+
+def results_folder(config: Config | str | Path, out: str | Path | None = None) -> Path:
+    """The folder a sweep of ``config`` (a :class:`Config` or a YAML path,
+    validated) writes to: ``out`` when given, else ``results/<name>`` relative
+    to the working folder, whatever the config file is called."""
+    if out is not None:
+        return Path(out)
+    if not isinstance(config, Config):
+        config = load_config(config)
+    return RESULTS_ROOT / config.name
 
 
 @dataclass
@@ -115,7 +126,7 @@ def run_sweep(
     jobs = config.jobs if jobs is None else jobs
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
-    root = Path(out) if out is not None else RESULTS_ROOT / config.name
+    root = results_folder(config, out)
     if executor is None:
         executor = make_executor(config.executor, jobs)
 
@@ -135,15 +146,22 @@ def run_sweep(
         work = plan.pending(done)
         manifest = _start_manifest(previous, plan, done, started_at, summary, force)
         store.write_manifest(manifest)
-        bar = _progress_bar(progress, summary, len(work))
+        pending = {s.key: (s, units) for s, units in work if s.data.unavailable is None}
+        bar = _progress_bar(progress, summary, len(pending))
 
-        # 4. Run the pending slices; record each outcome as it arrives.
-        pending = {s.key: (s, units) for s, units in work}
+        # 4. Record the slices of data sets that cannot be loaded here as
+        # skipped (no kernel needed); run the rest, recording each as it arrives.
+        for s, units in work:
+            if s.data.unavailable is not None:
+                _record(store, manifest, s, units, _unavailable_outcome(config, s, units), summary)
+                if bar is not None:
+                    bar.update(len(units))
         with executor:
-            for s, units in work:
+            for s, units in pending.values():
                 executor.submit(s.spec(config, units))
             for outcome in executor.as_completed():
                 s, units = pending.pop(outcome.slice_key)
+                summary.slices_run += 1
                 faults.checkpoint("record", outcome.slice_key)
                 _record(store, manifest, s, units, outcome, summary)
                 if bar is not None:
@@ -203,7 +221,8 @@ def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_a
         "git": git_state(),
         "data": {
             ident: {"name": d.name, "spec": d.spec, "fingerprint": d.fingerprint,
-                    "n_samples": d.n_samples, "citation": d.citation}
+                    "n_samples": d.n_samples, "citation": d.citation,
+                    **({"unavailable": d.unavailable} if d.unavailable is not None else {})}
             for ident, d in plan.data.items()
         },
         "slices": slices,
@@ -219,7 +238,6 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     """Write one slice's outcome: its tables and notebook first, then the
     manifest that declares its units done."""
     from imbalance_lab.sweep.store import now, unit_status
-    summary.slices_run += 1
     finished = now()
     entry = manifest["slices"][s.key]
     if outcome.notebook is not None:
@@ -252,6 +270,17 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     entry.update(status="done", error="", seconds=round(outcome.seconds, 3), finished=finished,
                  predictions=f"predictions/{s.key}.parquet" if outcome.predictions is not None else None)
     store.write_manifest(manifest, force=False)
+
+
+def _unavailable_outcome(config: Config, s: Slice, units: tuple[Unit, ...]) -> SliceOutcome:
+    """The outcome of a slice whose data set cannot be loaded here: every
+    unit skipped with the loader's reason, as run_slice would record it
+    (without starting a kernel to find that out again)."""
+    from imbalance_lab.experiment import unavailable_slice
+    from imbalance_lab.sweep.runner import SliceOutcome
+
+    result = unavailable_slice(s.spec(config, units), s.data.unavailable)
+    return SliceOutcome(s.key, "done", result.rows, None)
 
 
 def _run_record(summary: SweepSummary) -> dict[str, Any]:

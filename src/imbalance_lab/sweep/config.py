@@ -46,17 +46,23 @@ import yaml
 from imbalance_lab import rows
 from imbalance_lab.errors import ConfigError, InvalidParameterError, UnknownNameError
 
-#: Every key a config may hold at its top level, with a default where optional.
-DEFAULTS: dict[str, Any] = {
-    "description": "",
-    "seeds": [0],
+#: The optional keys of a slice spec (``experiment.run_slice``) with their
+#: defaults; a config passes its value of each to every slice.
+SLICE_DEFAULTS: dict[str, Any] = {
     "cv": {"folds": 5, "repeats": 1},
     "metrics": list(rows.METRICS),
     "weight_normalisation": "mean",
     "keep_n": False,
     "ece_binning": "uniform",
     "store_predictions": True,
-    "unit_time_limit": 300,
+    "unit_time_limit": None,  # run_slice alone: no limit
+}
+#: Every key a config may hold at its top level, with a default where optional.
+DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "seeds": [0],
+    **SLICE_DEFAULTS,
+    "unit_time_limit": 300,  # a sweep: a unit that hangs must not hold a worker for ever
     "jobs": None,
     "executor": "local",
 }

@@ -45,9 +45,12 @@ class DataInfo:
     id: str  # file-name-safe identity within the plan (used in slice keys)
     name: str
     spec: Any
-    fingerprint: str
+    fingerprint: str | None  # None when the data set cannot be loaded here
     n_samples: int
     citation: str = ""
+    #: Why the data set cannot be loaded in this environment (a loader broken
+    #: by the installed pandas, say); its units are recorded as skipped.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,16 +77,12 @@ class Unit:
         }
 
     def record(self) -> dict:
-        """The unit as the manifest describes it."""
-        return {
-            "index": self.index,
-            "slice": self.slice_key,
-            "dataset": self.dataset,
-            "model": self.model,
-            "ratio": self.ratio,
-            "scheme": scheme_text(self.scheme),
-            "seed": self.seed,
-        }
+        """The unit as the manifest describes it (under its key): its spec,
+        with the scheme as one line of text, and where it belongs."""
+        spec = self.spec()
+        del spec["unit_key"]
+        return {**spec, "scheme": scheme_text(self.scheme), "slice": self.slice_key,
+                "dataset": self.dataset, "model": self.model}
 
 
 @dataclass(frozen=True)
@@ -148,10 +147,15 @@ def plan_sweep(
 ) -> Plan:
     """Expand ``config`` into slices and units with cache keys.
 
-    Each data set is loaded once, for its fingerprint; a data set that does not
-    load is a :class:`ConfigError` here, before any work. ``load_dataset(spec,
-    field)`` (default ``datasets.load_spec``) returns an object with ``.name``,
-    ``.y``, ``.fingerprint`` and ``.citation``.
+    Each data set is loaded once, for its fingerprint. A registered data set
+    whose loader cannot run in this environment (``UnitSkipped``, such as
+    ``DatasetUnavailable``) is planned all the same, with
+    :attr:`DataInfo.unavailable` saying why: its units are recorded as
+    skipped and the rest of the sweep runs. Any other failure to load (an
+    unreadable CSV) is a :class:`ConfigError` here, before any work; unknown
+    names were refused by the config already. ``load_dataset(spec, field)``
+    (default ``datasets.load_spec``) returns an object with ``.name``, ``.y``,
+    ``.fingerprint`` and ``.citation``.
     """
     if load_dataset is None:
         from imbalance_lab.datasets import load_spec as load_dataset
@@ -276,23 +280,30 @@ def _model_id(spec: Any, label: str) -> str:
 def _load_info(load_dataset: Callable, spec: Any, field: str) -> DataInfo:
     try:
         dataset = load_dataset(spec, field=field)
-    except UnitSkipped as exc:  # a loader that cannot run in this environment
-        raise ConfigError(field, spec, f"a data set that loads here ({exc.reason})") from None
+    except UnitSkipped as exc:  # a loader that cannot run in this environment: a recorded skip
+        from imbalance_lab.datasets import dataset_name
+
+        name = dataset_name(spec)
+        return DataInfo(_data_id(name, spec), name, spec, None, 0, unavailable=exc.reason)
     except ImbalanceLabError:
         raise
     except Exception as exc:  # a file that is missing or unreadable, a bad download
         raise ConfigError(field, spec, f"a data set that loads ({type(exc).__name__}: {exc})") from None
-    ident = slug(dataset.name)
-    if not isinstance(spec, str):
-        ident = f"{ident}-{_digest(canonical_json(spec).encode())[:8]}"
     return DataInfo(
-        id=ident,
+        id=_data_id(dataset.name, spec),
         name=dataset.name,
         spec=spec,
         fingerprint=dataset.fingerprint,
         n_samples=len(dataset.y),
         citation=getattr(dataset, "citation", "") or "",
     )
+
+
+def _data_id(name: str, spec: Any) -> str:
+    ident = slug(name)
+    if not isinstance(spec, str):
+        ident = f"{ident}-{_digest(canonical_json(spec).encode())[:8]}"
+    return ident
 
 
 def _digest(data: bytes) -> str:

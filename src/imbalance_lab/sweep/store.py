@@ -15,6 +15,12 @@ with ``os.replace``, so a reader sees the old file or the new one, never half
 of one. A slice's rows are written first and the manifest second: a unit is
 *done* only once the manifest says so (and its rows are in the slice file), so
 a sweep killed between the two recomputes that slice and replaces its rows.
+
+A slice file that cannot be read (truncated by a full disk, damaged, not
+parquet) never takes the rest down: the writer warns, naming the file and
+why, and treats that slice's units as not done, so the next run recomputes
+them and rewrites the file; every other slice keeps its results. A reader
+that must show everything (the report) gets :class:`UnreadableTable` instead.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import os
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 import imbalance_lab
@@ -53,6 +61,44 @@ class StoreLocked(ImbalanceLabError):
     def __init__(self, path: Path):
         self.path = path
         super().__init__(f"{path} is being written by another imbalance-lab sweep (lock held); wait for it or choose --out")
+
+
+class UnreadableTable(ImbalanceLabError):
+    """A results table (rows or predictions parquet) that cannot be read:
+    truncated, damaged, not parquet, or without a column it must hold.
+    Fields: ``path``, ``why``."""
+
+    def __init__(self, path: Path, why: str):
+        self.path = Path(path)
+        self.why = why
+        super().__init__(f"{path} cannot be read: {why}")
+
+
+class UnreadableTableWarning(UserWarning):
+    """A slice file that cannot be read; its units are recomputed."""
+
+
+def read_table(path: Path, columns: list[str] | None = None, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A stored parquet table (only ``columns`` if given); an empty frame when
+    the file does not exist.
+
+    Raises :class:`UnreadableTable` naming the file when it cannot be read or
+    lacks a ``required`` column (or one of ``columns``).
+    """
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame()
+    try:
+        present = pq.read_schema(path).names
+        missing = [c for c in (*(columns or ()), *required) if c not in present]
+        if missing:
+            raise UnreadableTable(path, f"it has no column {missing[0]!r}")
+        return pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        # pyarrow raises ArrowInvalid (a ValueError) for a truncated or
+        # foreign file; OSError for one it cannot open.
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        raise UnreadableTable(path, f"{type(exc).__name__}: {first_line}") from exc
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -88,6 +134,7 @@ class ResultsStore:
         self._lock_file = None
         self._last_write_end = 0.0
         self._last_write_seconds = 0.0
+        self._warned: set[Path] = set()
 
     # -- paths ---------------------------------------------------------------
     @property
@@ -136,7 +183,9 @@ class ResultsStore:
 
     def done_units(self) -> set[str]:
         """Keys of units recorded as done in the manifest whose rows are in
-        their slice file (a rows file deleted by hand is recomputed)."""
+        their slice file (a rows file deleted by hand is recomputed). A slice
+        whose rows or predictions file cannot be read has no done units (a
+        warning names the file): it is recomputed, the other slices are kept."""
         manifest = self.read_manifest()
         if not manifest:
             return set()
@@ -146,32 +195,53 @@ class ResultsStore:
                 by_slice.setdefault(unit["slice"], set()).add(key)
         done = set()
         for slice_key, keys in by_slice.items():
-            done |= keys & self._stored_unit_keys(slice_key)
+            try:
+                stored = self._stored_unit_keys(slice_key)
+            except UnreadableTable as exc:
+                self._recompute_warning(exc)
+                continue
+            done |= keys & stored
         return done
 
     def read_rows(self, slice_key: str | None = None) -> pd.DataFrame:
         """Rows of one slice, or of every slice the manifest lists, in the
         planned order. Slices no longer in the config are not read."""
         if slice_key is not None:
-            return self._read_table(self.rows_path(slice_key))
-        manifest = self.read_manifest() or {}
-        frames = [self._read_table(self.rows_path(k)) for k in manifest.get("slices", {})]
+            return read_table(self.rows_path(slice_key))
+        frames = [read_table(self.rows_path(k)) for k in self.slice_keys()]
         frames = [f for f in frames if len(f)]
         if not frames:
             return pd.DataFrame(columns=list(rows.COLUMNS))
         return pd.concat(frames, ignore_index=True)
 
-    def _stored_unit_keys(self, slice_key: str) -> set[str]:
-        path = self.rows_path(slice_key)
-        if not path.exists():
-            return set()
-        return set(pq.read_table(path, columns=["unit_key"]).column("unit_key").to_pylist())
+    def slice_keys(self, manifest: dict | None = None) -> list[str]:
+        """The slices that belong to the results, in the planned order: those
+        the manifest lists (files of slices dropped from the config are not
+        results). ``manifest`` defaults to the folder's."""
+        manifest = self.read_manifest() if manifest is None else manifest
+        return list((manifest or {}).get("slices", {}))
 
-    @staticmethod
-    def _read_table(path: Path) -> pd.DataFrame:
-        if not path.exists():
-            return pd.DataFrame()
-        return pd.read_parquet(path)
+    def _stored_unit_keys(self, slice_key: str) -> set[str]:
+        """Units with rows in the slice file; raises :class:`UnreadableTable`
+        when the rows file, or the predictions file beside it, cannot be read
+        (its predictions would be lost at the next merge)."""
+        keys = read_table(self.rows_path(slice_key), columns=["unit_key"])
+        # Only its footer and key column: a predictions file can be large.
+        read_table(self.predictions_path(slice_key), columns=["unit_key"])
+        return set(keys["unit_key"]) if len(keys) else set()
+
+    def _recompute_warning(self, exc: UnreadableTable) -> None:
+        # Once per file: the check of what is done and the merge that
+        # rewrites the file both meet it.
+        if exc.path in self._warned:
+            return
+        self._warned.add(exc.path)
+        warnings.warn(
+            f"{exc.path} cannot be read ({exc.why}); the units of that slice are treated as not "
+            "done and recomputed, and the file is rewritten",
+            UnreadableTableWarning,
+            stacklevel=3,  # the caller of done_units(): run_sweep
+        )
 
     # -- writing -------------------------------------------------------------
     def write_slice_tables(
@@ -219,7 +289,11 @@ class ResultsStore:
     def _merge(
         self, path: Path, new: pd.DataFrame, order: dict[str, int], within: tuple[str, ...]
     ) -> pd.DataFrame:
-        old = self._read_table(path)
+        try:
+            old = read_table(path, required=("unit_key",))
+        except UnreadableTable as exc:  # nothing in it can be kept: its units were not done
+            self._recompute_warning(exc)
+            old = pd.DataFrame()
         replaced = set(new["unit_key"])
         if len(old):
             keep = old["unit_key"].isin(order.keys()) & ~old["unit_key"].isin(replaced)
