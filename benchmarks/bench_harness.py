@@ -129,14 +129,15 @@ def projection_text(sweep_cpu: float, loop_cpu: float, notebooks: int, cfg) -> s
 
 def fixed_cost_text(specs: list[dict], repeats: int = 3) -> str:
     """The cost of one notebook run with almost nothing to compute: the
-    smallest unit of the sweep as a one-unit slice, run through papermill as
-    the sweep's task runs it, ``repeats`` times (median CPU of the process
-    tree), against the same unit in this process with everything imported.
-    Once with the kernel shut down as now (papermill's default: a graceful
-    request, then up to ``shutdown_wait_time / 2`` = 2.5 s for the kernel
-    to exit), once with ``shutdown_kernel="immediate"`` — the change proposed
-    for the sweep's runner. Cell timings show where the fixed cost goes."""
+    smallest unit of the sweep as a one-unit slice, run by the sweep's own
+    task ``repeats`` times (median CPU of the process tree), against the same
+    unit in this process with everything imported. Once in a kernel of its
+    own per run (papermill's way, and the sweep's before warm kernels), once
+    in a warm kernel (the sweep's way: started before the first of the
+    repeats, reset between them). Cell timings show where the cost goes."""
     from imbalance_lab.experiment import run_slice
+    from imbalance_lab.sweep import kernels
+    from imbalance_lab.sweep.runner import run_slice_task
 
     spec = min(specs, key=lambda s: len(s["units"]))
     one = {**spec, "slice_key": spec["slice_key"] + "--fixed-cost", "units": spec["units"][:1]}
@@ -145,42 +146,43 @@ def fixed_cost_text(specs: list[dict], repeats: int = 3) -> str:
         run_slice(one)
     lines = [f"  fixed cost of one notebook run (a one-unit slice of {spec['slice_key']}, median of {repeats}; "
              f"the unit alone in a warm process: {compute.cpu:.2f} CPU-s):"]
-    for shutdown in ("graceful", "immediate"):
-        runs = sorted((_papermill_once(one, shutdown) for _ in range(repeats)), key=lambda r: r[0].cpu)
-        meter, cells = runs[len(runs) // 2]
-        lines.append(f"    kernel shutdown {shutdown:9s}: {meter.text()}; cell wall seconds: {cells}")
+    for reuse in (False, True):
+        if reuse:
+            run_slice_task(one, reuse_kernel=True)  # start the warm kernel, import
+        runs = []
+        for _ in range(repeats):
+            with Meter() as meter:
+                outcome = run_slice_task(one, reuse_kernel=reuse)
+            runs.append((meter, outcome))
+        runs.sort(key=lambda r: r[0].cpu)
+        meter, outcome = runs[len(runs) // 2]
+        label = "warm kernel (reset between runs)" if reuse else "a kernel of its own per run"
+        lines.append(f"    {label:33s}: {meter.text()}; {_cell_seconds(outcome)}")
+    kernels.discard_all()
     return "\n".join(lines)
 
 
-def _papermill_once(spec: dict, shutdown: str):
-    import tempfile
-
-    import papermill
-
-    import imbalance_lab
-    from imbalance_lab.sweep.runner import sweep_notebook
-
-    with tempfile.TemporaryDirectory() as tmp, Meter() as meter:
-        nb = papermill.execute_notebook(
-            str(sweep_notebook()), f"{tmp}/out.ipynb",
-            parameters={"spec": spec, "rows_path": f"{tmp}/r.parquet", "predictions_path": f"{tmp}/p.parquet"},
-            kernel_name=imbalance_lab.KERNEL_NAME, language="python", progress_bar=False,
-            shutdown_kernel=shutdown,
-        )
+def _cell_seconds(outcome) -> str:
+    """Wall seconds of the notebook's cells, by kind, and around them."""
+    if outcome.status != "done":
+        return f"FAILED: {outcome.error[:300]}"
+    nb = json.loads(outcome.notebook)
     cells = []
     last_end = None
-    for cell in nb.cells:
-        pm = cell.metadata.get("papermill", {})
-        if cell.cell_type == "code":
-            kind = next((k for marker, k in CELL_KINDS if marker in cell.source), None)
+    for cell in nb["cells"]:
+        pm = cell["metadata"].get("papermill", {})
+        if cell["cell_type"] == "code":
+            kind = next((k for marker, k in CELL_KINDS if marker in "".join(cell["source"])), None)
             if kind:
                 cells.append(f"{kind} {pm.get('duration') or 0:.2f}")
         last_end = pm.get("end_time") or last_end
-    started, ended = nb.metadata.papermill.start_time, nb.metadata.papermill.end_time
-    first_start = next(c.metadata.papermill["start_time"] for c in nb.cells if c.metadata.papermill.get("start_time"))
-    cells.insert(0, f"kernel start {_seconds(started, first_start):.2f}")
-    cells.append(f"after the last cell (shutdown, write) {_seconds(last_end, ended):.2f}")
-    return meter, ", ".join(cells)
+    papermill = nb["metadata"]["papermill"]
+    first_start = next(c["metadata"]["papermill"]["start_time"] for c in nb["cells"]
+                       if c["metadata"].get("papermill", {}).get("start_time"))
+    cells.insert(0, f"papermill start to first cell {_seconds(papermill['start_time'], first_start):.2f}")
+    cells.append(f"after the last cell {_seconds(last_end, papermill['end_time']):.2f}")
+    cells.append(f"whole task {outcome.seconds:.2f}")
+    return "cell wall seconds: " + ", ".join(cells)
 
 
 def _seconds(start: str, end: str) -> float:

@@ -96,3 +96,28 @@ def test_the_slice_figure_and_table_never_fail(units, monkeypatch):
     assert table.filter(like="folds").to_numpy().sum() == 3 * len(units)
     figure = plot_slice(frame)
     assert (figure is None) == (not ok)
+
+
+def test_the_slice_figure_draws_mean_and_1_96_standard_errors_per_scheme_and_ratio():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from imbalance_lab.sweep.figures import plot_slice
+
+    frame = _rows([("none", "native", "ok", 0.7), ("none", "10", "ok", 0.5),
+                   ("weight:balanced", "10", "ok", 0.8)])
+    # Give the folds of one cell different values: its standard error by hand.
+    cell = (frame["scheme"] == "none") & (frame["ratio_target"].astype(str) == "10")
+    frame.loc[cell, "balanced_accuracy"] = [0.4, 0.5, 0.9]
+    values = frame.loc[cell, "balanced_accuracy"].to_numpy()
+    expected_mean = values.sum() / len(values)
+    expected_half = 1.96 * np.sqrt(((values - expected_mean) ** 2).sum() / (len(values) - 1) / len(values))
+    figure = plot_slice(frame)
+    left = figure.axes[0]
+    none_line = left.lines[0]  # the first scheme's markers: native, then 10
+    assert none_line.get_ydata()[1] == pytest.approx(expected_mean)
+    bars = left.collections[0].get_segments()[1]  # its error bar at ratio 10
+    assert bars[:, 1].max() - bars[:, 1].min() == pytest.approx(2 * expected_half)
+    assert [t.get_text() for t in left.get_xticklabels()] == ["native", "10"]

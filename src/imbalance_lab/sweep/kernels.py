@@ -24,7 +24,7 @@ a new kernel. Nor across changed surroundings: the kernel is keyed on its
 name, working folder and full environment (fault injection and tests set
 environment variables that a kernel reads when it starts).
 
-Each kernel writes its stderr to a file of its own, so that when it dies the
+Each kernel talks over IPC sockets and writes its stderr to a file of its own, so that when it dies the
 runner can quote what it printed last, in a worker process or in a thread of
 a Dask worker alike (no file descriptor of the worker is redirected).
 """
@@ -35,6 +35,7 @@ import atexit
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
@@ -46,17 +47,17 @@ from papermill.utils import merge_kwargs, remove_args
 #: Name under which :class:`WarmKernelEngine` is registered with papermill.
 ENGINE_NAME = "imbalance-lab-warm-kernel"
 
-#: Run between two notebooks: what a fresh kernel would not have.
+#: Run between two notebooks: what a fresh kernel would not have. IPython's
+#: own reset with a new session clears the namespace, the output cache and
+#: the input history, and sets the execution count back to 1 (so a failing
+#: cell's number means what it means in a fresh kernel); figures left open
+#: are closed first. No gc.collect(): it would cost ~0.1 s a notebook, and
+#: the collector runs by itself as the next slice allocates.
 RESET_CODE = (
-    "get_ipython().run_line_magic('reset', '-f')\n"
     "import sys as _sys\n"
     "if 'matplotlib.pyplot' in _sys.modules:\n"
     "    _sys.modules['matplotlib.pyplot'].close('all')\n"
-    "del _sys\n"
-    "import gc as _gc; _gc.collect(); del _gc\n"
-    # A fresh kernel's count: its first stored cell is In [1]. (The reset
-    # itself runs with store_history=False, so it does not count.)
-    "get_ipython().execution_count = 1\n"
+    "get_ipython().reset(new_session=True)\n"
 )
 #: Seconds a reset may take before the kernel is given up.
 RESET_TIMEOUT = 60
@@ -66,7 +67,8 @@ KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 
 class WarmKernel:
-    """One kernel and the client that resets it, started on first use."""
+    """One kernel, and the one client that every notebook run in it and
+    every reset between them use, started on first use."""
 
     def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str]):
         self.kernel_name = kernel_name
@@ -74,35 +76,42 @@ class WarmKernel:
         self.env = dict(env)
         self.notebooks_run = 0
         self._km = None
+        self._kc = None
         self._folder: tempfile.TemporaryDirectory | None = None
         self._stderr = None
 
     def matches(self, kernel_name: str, cwd: str | None, env: dict[str, str]) -> bool:
         return (kernel_name, cwd, env) == (self.kernel_name, self.cwd, self.env)
 
-    def manager(self, start_timeout: float = 60):
-        """The kernel manager of a live kernel (started now if needed), for
-        papermill's ``km``."""
+    def connection(self, start_timeout: float = 60) -> dict:
+        """``km`` and ``kc`` of a live kernel (started now if needed): what
+        :class:`WarmKernelEngine` takes."""
         if self._km is not None and not run_sync(self._km.is_alive)():
             self.discard()
         if self._km is None:
             self._start(start_timeout)
-        return self._km
+        return {"km": self._km, "kc": self._kc}
 
     def _start(self, start_timeout: float) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         self._folder = tempfile.TemporaryDirectory(prefix="imbalance-lab-kernel-")
         self._stderr = open(Path(self._folder.name) / "stderr", "w+b")  # noqa: SIM115 (lives as long as the kernel)
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        # IPC sockets in the kernel's own folder, not TCP ports: the kernel
+        # is always on this machine, nothing else can connect to it, and no
+        # port can be taken by a parallel kernel (ipykernel also stops
+        # warning that TCP runs without encryption).
+        self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                      ip=str(Path(self._folder.name) / "kernel-ipc"))
         try:
-            run_sync(km.start_kernel)(
+            run_sync(self._km.start_kernel)(
                 extra_arguments=KERNEL_ARGUMENTS, cwd=self.cwd, env=self.env, stderr=self._stderr
             )
-            self._km = km
-            run_sync(self._execute)("", timeout=start_timeout)  # answers: it is ready
+            self._kc = self._km.client()
+            self._kc.allow_stdin = False  # as nbclient sets its own: no input() prompts
+            self._kc.start_channels()
+            run_sync(self._kc.wait_for_ready)(timeout=start_timeout)
         except BaseException:
-            self._km = km
             self.discard()
             raise
 
@@ -122,11 +131,11 @@ class WarmKernel:
     def reset(self) -> bool:
         """Clear the kernel for the next notebook; False (and the kernel
         discarded) when it does not answer as a healthy kernel does."""
-        if self._km is None:
+        if self._kc is None:
             return False
         try:
-            reply = run_sync(self._execute)(RESET_CODE, timeout=RESET_TIMEOUT)
-        except Exception:  # TimeoutError, a dead kernel, a closed channel
+            reply = run_sync(self._shell)(RESET_CODE, RESET_TIMEOUT)
+        except Exception:  # no reply in time (queue.Empty), a closed channel
             reply = None
         if reply is None or reply["content"].get("status") != "ok":
             self.discard()
@@ -134,24 +143,23 @@ class WarmKernel:
         self.notebooks_run += 1
         return True
 
-    async def _execute(self, code: str, timeout: float) -> dict:
-        """Run ``code`` in the kernel through a client of its own, opened for
-        this call only: papermill's runs open and close theirs, and a client
-        kept across them stops hearing its replies."""
-        kc = self._km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=timeout)
-            return await kc.execute_interactive(
-                code, store_history=False, timeout=timeout,
-                output_hook=lambda msg: None,  # the reset prints nothing when it works
-            )
-        finally:
-            kc.stop_channels()
+    async def _shell(self, code: str, timeout: float) -> dict:
+        """Run ``code`` silently and return its reply, read from the shell
+        channel alone: the reply comes after the code ran, and the broadcast
+        (iopub) messages it causes are left to the next run's client to skip,
+        as it skips every message that is not its own."""
+        msg_id = self._kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = await self._kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply
 
     def discard(self) -> None:
         """Stop the kernel at once and forget it; the next use starts anew."""
-        km, self._km = self._km, None
+        km, kc, self._km, self._kc = self._km, self._kc, None, None
+        if kc is not None:
+            kc.stop_channels()
         if km is not None:
             try:
                 if run_sync(km.is_alive)():
@@ -203,19 +211,20 @@ def discard_all() -> None:
 
 class WarmKernelEngine(NBClientEngine):
     """papermill's own nbclient engine, executing in a kernel it is handed
-    (``km``) and leaves running.
+    (``km``) through a client it is handed (``kc``), both left running.
 
-    papermill passes ``km`` on to nbclient, which then neither starts nor
-    stops the kernel, but it opens a client (four ZMQ channels and a
-    heartbeat thread) for each notebook and, not owning the kernel, never
-    closes it. This engine closes it. The arguments are papermill's, merged
-    as its ``NBClientEngine.execute_managed_notebook`` merges them.
+    Given ``km`` alone, nbclient neither starts nor stops the kernel, but it
+    opens a client for each notebook (four ZMQ channels and a heartbeat
+    thread, and 0.2 s waiting for the kernel to answer) and, not owning the
+    kernel, never closes it. Handed the warm kernel's client, it opens none.
+    The other arguments are papermill's, merged as its
+    ``NBClientEngine.execute_managed_notebook`` merges them.
     """
 
     @classmethod
     def execute_managed_notebook(
         cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-        start_timeout=60, execution_timeout=None, **kwargs,
+        start_timeout=60, execution_timeout=None, *, km, kc, **kwargs,
     ):
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
@@ -229,12 +238,9 @@ class WarmKernelEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
-        client = PapermillNotebookClient(nb_man, **final_kwargs)
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
+        client.kc = kc  # set after construction: nbclient's __init__ sets it to None
+        return client.execute()
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

@@ -119,7 +119,7 @@ def run_slice_task(
         stderr_from = kernel.stderr_offset()
         try:
             faults.checkpoint("slice", key)
-            km = kernel.manager(start_timeout)
+            connection = kernel.connection(start_timeout)
             stderr_from = kernel.stderr_offset()
             papermill.execute_notebook(
                 str(notebook or sweep_notebook()),
@@ -130,7 +130,7 @@ def run_slice_task(
                     "predictions_path": str(predictions_path),
                 },
                 engine_name=kernels.ENGINE_NAME,
-                km=km,
+                **connection,
                 kernel_name=kernel_name,
                 language="python",
                 progress_bar=False,
