@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_sweep_support import fake_rows
 
 from imbalance_lab import rows
 from imbalance_lab.sweep.store import (
     ResultsStore,
     StoreLocked,
+    UnitOutcome,
     atomic_write,
     atomic_write_bytes,
-    unit_status,
+    unit_outcomes,
 )
 
 
@@ -108,9 +112,35 @@ def test_done_units_need_the_manifest_and_the_rows(tmp_path):
 
 
 def test_unit_status_error_beats_skipped_beats_ok():
-    frame = pd.DataFrame({"status": ["ok", "skipped", "ok"], "error": ["", "too few rows", ""]})
-    assert unit_status(frame) == ("skipped", "too few rows")
+    frame = pd.DataFrame({"unit_key": "u", "status": ["ok", "skipped", "ok"], "error": ["", "too few rows", ""],
+                          "fit_seconds": 1.0, "predict_seconds": 0.5})
+    assert unit_outcomes(frame)["u"] == UnitOutcome("skipped", "too few rows", 3, 4.5)
     frame.loc[2, ["status", "error"]] = ["error", "boom"]
-    assert unit_status(frame) == ("error", "boom")
-    assert unit_status(frame[frame.status == "ok"]) == ("ok", "")
-    assert unit_status(frame.iloc[:0])[0] == "error"
+    assert unit_outcomes(frame)["u"].reason == "boom"
+    assert unit_outcomes(frame[frame.status == "ok"])["u"].status == "ok"
+    assert unit_outcomes(frame.iloc[:0]) == {}
+
+
+_fold = st.tuples(
+    st.sampled_from(["u0", "u1", "u2"]),
+    st.sampled_from(["ok", "skipped", "error"]),
+    st.sampled_from(["", "boom", "too few rows", "other"]),
+    st.one_of(st.floats(0, 10), st.just(float("nan"))),
+    st.one_of(st.floats(0, 10), st.just(float("nan"))),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_fold, max_size=20))
+def test_unit_outcomes_match_a_per_unit_count_by_hand(folds):
+    frame = pd.DataFrame(folds, columns=["unit_key", "status", "error", "fit_seconds", "predict_seconds"])
+    got = unit_outcomes(frame)
+    assert set(got) == {key for key, *_ in folds}
+    for key, outcome in got.items():
+        mine = [f for f in folds if f[0] == key]
+        statuses = [f[1] for f in mine]
+        worst = "error" if "error" in statuses else "skipped" if "skipped" in statuses else "ok"
+        reason = "" if worst == "ok" else next(f[2] for f in mine if f[1] == worst)
+        seconds = sum(0.0 if math.isnan(x) else x for f in mine for x in f[3:])
+        assert (outcome.status, outcome.reason, outcome.folds) == (worst, reason, len(mine))
+        assert outcome.seconds == pytest.approx(seconds)

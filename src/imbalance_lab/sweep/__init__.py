@@ -237,7 +237,7 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
             outcome: SliceOutcome, summary: SweepSummary) -> None:
     """Write one slice's outcome: its tables and notebook first, then the
     manifest that declares its units done."""
-    from imbalance_lab.sweep.store import now, unit_status
+    from imbalance_lab.sweep.store import NO_ROWS, UnitOutcome, now, unit_outcomes
     finished = now()
     entry = manifest["slices"][s.key]
     if outcome.notebook is not None:
@@ -254,17 +254,15 @@ def _record(store: ResultsStore, manifest: dict, s: Slice, units: tuple[Unit, ..
     order = {u.key: u.index for u in s.units}
     store.write_slice_tables(s.key, outcome.rows, outcome.predictions, order)
     faults.checkpoint("manifest", s.key)  # between the tables and the manifest, for the tests
-    grouped = dict(iter(outcome.rows.groupby("unit_key", sort=False)))
+    recorded = unit_outcomes(outcome.rows)
     for unit in units:
-        unit_rows = grouped.get(unit.key, outcome.rows.iloc[:0])
-        status, reason = unit_status(unit_rows)
-        setattr(summary, status, getattr(summary, status) + 1)
-        if status == "error":
-            summary.error_units.append((unit.key, reason))
-        seconds = float(unit_rows["fit_seconds"].sum() + unit_rows["predict_seconds"].sum())
+        result = recorded.get(unit.key) or UnitOutcome(*NO_ROWS, folds=0, seconds=0.0)
+        setattr(summary, result.status, getattr(summary, result.status) + 1)
+        if result.status == "error":
+            summary.error_units.append((unit.key, result.reason))
         manifest["units"][unit.key].update(
-            status=status, error=reason, finished=finished,
-            folds=len(unit_rows), fit_predict_seconds=round(seconds, 4),
+            status=result.status, error=result.reason, finished=finished,
+            folds=result.folds, fit_predict_seconds=round(result.seconds, 4),
         )
     summary.fits += int((outcome.rows["status"] == "ok").sum())
     entry.update(status="done", error="", seconds=round(outcome.seconds, 3), finished=finished,

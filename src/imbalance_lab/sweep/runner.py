@@ -27,7 +27,7 @@ import pandas as pd
 
 import imbalance_lab
 from imbalance_lab import rows
-from imbalance_lab.sweep import faults, kernels
+from imbalance_lab.sweep import faults
 
 #: Thread counts of BLAS and OpenMP pools, pinned to one per worker: the
 #: workers already use every core, and nested pools would only fight.
@@ -98,9 +98,14 @@ def run_slice_task(
     and stopped for this notebook alone (papermill's way; the benchmarks'
     baseline for one run per grid cell).
     """
+    # Imported here, not above: the sweep notebook's kernel imports this
+    # module for write_slice_outputs and has no use for papermill and
+    # nbformat (whose jsonschema import alone costs it ~1 s).
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
+
+    from imbalance_lab.sweep import kernels
 
     started = time.perf_counter()
     key = spec["slice_key"]
