@@ -135,8 +135,8 @@ def fixed_cost_text(specs: list[dict], repeats: int = 3) -> str:
     own per run (papermill's way, and the sweep's before warm kernels), once
     in a warm kernel (the sweep's way: started before the first of the
     repeats, reset between them). Cell timings show where the cost goes."""
+    from imbalance_lab import kernels
     from imbalance_lab.experiment import run_slice
-    from imbalance_lab.sweep import kernels
     from imbalance_lab.sweep.runner import run_slice_task
 
     spec = min(specs, key=lambda s: len(s["units"]))

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
     import papermill
 
-    from imbalance_lab import KERNEL_NAME
+    from imbalance_lab import KERNEL_NAME, kernels
     from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError
 
     out = Path(args.out)
@@ -88,14 +88,7 @@ def run(args: argparse.Namespace) -> int:
     params["out_dir"] = str(out.resolve())
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(NOTEBOOK),
-            str(executed),
-            parameters=params,
-            kernel_name=KERNEL_NAME,
-            cwd=str(NOTEBOOK.parent),
-            progress_bar=False,
-        )
+        kernels.execute_notebook(NOTEBOOK, executed, params, kernel_name=KERNEL_NAME, cwd=NOTEBOOK.parent)
     except papermill.PapermillExecutionError as exc:
         raise ImbalanceLabError(
             f"the audit notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "

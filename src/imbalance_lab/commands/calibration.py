@@ -75,9 +75,7 @@ def execute(out, parameters: dict | None = None, *, notebook: Path = NOTEBOOK, p
     """
     import inspect
 
-    import papermill
-
-    from imbalance_lab import KERNEL_NAME
+    from imbalance_lab import KERNEL_NAME, kernels
     from imbalance_lab.errors import InvalidParameterError
     from imbalance_lab.prior_shift_study import check_parameters, run_study
 
@@ -99,12 +97,6 @@ def execute(out, parameters: dict | None = None, *, notebook: Path = NOTEBOOK, p
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / "calibration.ipynb"
-    papermill.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters={**parameters, "out_dir": str(out_dir)},
-        kernel_name=KERNEL_NAME,
-        progress_bar=progress_bar,
-        cwd=str(out_dir),
-    )
+    kernels.execute_notebook(notebook, output, {**parameters, "out_dir": str(out_dir)},
+                             kernel_name=KERNEL_NAME, cwd=out_dir, progress_bar=progress_bar)
     return output

@@ -72,7 +72,7 @@ def export_html(notebook: str | Path, html: str | Path) -> Path:
 def execute_notebook(output: str | Path, parameters: dict, *, notebook: str | Path | None = None,
                      kernel_name: str = KERNEL_NAME, timeout: int | None = None) -> Path:
     """Run the report notebook with ``parameters`` through papermill into ``output``."""
-    import papermill
+    from imbalance_lab import kernels
 
     source = Path(notebook) if notebook is not None else NOTEBOOK
     if not source.is_file():
@@ -83,11 +83,8 @@ def execute_notebook(output: str | Path, parameters: dict, *, notebook: str | Pa
         )
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(source), str(output), parameters=parameters, kernel_name=kernel_name,
-        cwd=str(source.parent), progress_bar=False, log_output=False,
-        execution_timeout=timeout,
-    )
+    kernels.execute_notebook(source, output, parameters, kernel_name=kernel_name, cwd=source.parent,
+                             execution_timeout=timeout)
     return output
 
 

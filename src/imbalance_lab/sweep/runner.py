@@ -9,7 +9,7 @@ The task never raises for a slice that goes wrong: a notebook cell that fails,
 a kernel that dies, a time limit hit, all give a *failed* :class:`SliceOutcome`
 that carries the executed notebook showing where it stopped.
 
-The notebook runs in the worker's warm kernel (:mod:`imbalance_lab.sweep.kernels`):
+The notebook runs in the worker's warm kernel (:mod:`imbalance_lab.kernels`):
 started once per worker and reset between notebooks, so that a slice pays for
 its fits, not for a kernel start and its imports.
 """
@@ -93,7 +93,7 @@ def run_slice_task(
 
     ``spec`` is the slice spec of ``experiment.run_slice``; ``cwd`` the kernel's
     working folder (relative CSV paths resolve there). ``reuse_kernel``: run
-    in this thread's warm kernel (:mod:`imbalance_lab.sweep.kernels`; started
+    in this thread's warm kernel (:mod:`imbalance_lab.kernels`; started
     once, reset between notebooks) rather than a kernel of its own, started
     and stopped for this notebook alone (papermill's way; the benchmarks'
     baseline for one run per grid cell).
@@ -101,11 +101,10 @@ def run_slice_task(
     # Imported here, not above: the sweep notebook's kernel imports this
     # module for write_slice_outputs and has no use for papermill and
     # nbformat (whose jsonschema import alone costs it ~1 s).
-    import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    from imbalance_lab.sweep import kernels
+    from imbalance_lab import kernels
 
     started = time.perf_counter()
     key = spec["slice_key"]
@@ -113,7 +112,7 @@ def run_slice_task(
     # figure backend, whatever the caller's (tests set MPLBACKEND=Agg).
     env = {**os.environ, **KERNEL_ENV}
     cwd = str(cwd) if cwd is not None else os.getcwd()
-    kernel = kernels.warm_kernel(kernel_name, cwd, env) if reuse_kernel else kernels.WarmKernel(kernel_name, cwd, env)
+    kernel = kernels.warm_kernel(kernel_name, cwd, env) if reuse_kernel else kernels.Kernel(kernel_name, cwd, env)
     with tempfile.TemporaryDirectory(prefix="imbalance-lab-slice-") as tmp:
         tmp = Path(tmp)
         rows_path, predictions_path = tmp / "rows.parquet", tmp / "predictions.parquet"
@@ -124,21 +123,13 @@ def run_slice_task(
         stderr_from = kernel.stderr_offset()
         try:
             faults.checkpoint("slice", key)
-            connection = kernel.connection(start_timeout)
+            kernel.connection(start_timeout)  # started before the offset is read
             stderr_from = kernel.stderr_offset()
-            papermill.execute_notebook(
-                str(notebook or sweep_notebook()),
-                str(executed),
-                parameters={
-                    "spec": spec,
-                    "rows_path": str(rows_path),
-                    "predictions_path": str(predictions_path),
-                },
-                engine_name=kernels.ENGINE_NAME,
-                **connection,
-                kernel_name=kernel_name,
-                language="python",
-                progress_bar=False,
+            kernels.execute_notebook(
+                notebook or sweep_notebook(),
+                executed,
+                {"spec": spec, "rows_path": str(rows_path), "predictions_path": str(predictions_path)},
+                kernel=kernel,
                 start_timeout=start_timeout,
                 execution_timeout=timeout,
             )

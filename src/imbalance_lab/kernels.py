@@ -1,32 +1,41 @@
-"""Warm kernels: a worker keeps one Jupyter kernel alive across the slices it
-runs, and papermill executes each slice's notebook in it.
+"""The Jupyter kernels the package runs its notebooks in, through papermill.
 
-Why: a fresh kernel costs about 1.5 s to start and 3 s to import numpy,
-pandas, scikit-learn and imbalanced-learn, while most slices of a sweep
-compute for a few seconds. Paid once per slice, that start-up was close to
-half of a sweep's time (``make bench``, harness). Paid once per worker it is
-noise.
+Every notebook the package executes (a sweep's slices, the report, the
+audit, the calibration study) goes through :func:`execute_notebook`: a
+papermill run in a :class:`Kernel` that talks over IPC sockets in a
+folder of its own, not TCP ports — the kernel is always on this machine,
+nothing else can connect to it, no port can be taken by a parallel kernel,
+and ipykernel does not warn that TCP runs without encryption.
+
+**Warm kernels.** A sweep's worker keeps one kernel alive across the slices
+it runs (:func:`warm_kernel`). A fresh kernel costs about 0.5 s to start and
+4 s to import numpy, pandas, scikit-learn, imbalanced-learn and matplotlib,
+while most slices compute for a few seconds: paid once per slice, that was
+close to half of a sweep's time (``make bench``, harness); paid once per
+worker it is noise.
 
 Reuse must not change what a notebook computes, so between two notebooks
 the kernel is put back into the state of a fresh one, as far as a notebook
-can see: its namespace is cleared (``%reset -f``, which also drops output
-history), open figures are closed, and the execution count is set back to 1
-(so the executed notebook reads ``In [1]`` and a failing cell's number means
-the same as in a fresh kernel). What stays is ``sys.modules``: imports
-already made. Every random choice of the package takes an explicit seed, so
-the rows are the same either way (``tests/test_sweep_kernels.py`` checks
-this against fresh kernels, the benchmarks against a plain Python loop).
+can see (:data:`RESET_CODE`): namespace, output cache and input history
+cleared, figures closed, execution count back to 1 (so the executed
+notebook reads ``In [1]`` and a failing cell's number means the same as in
+a fresh kernel). What stays is ``sys.modules``: imports already made. Every
+random choice of the package takes an explicit seed, so the rows are the
+same either way (``tests/test_sweep_runner.py`` checks this against fresh
+kernels, the benchmarks against a plain Python loop).
 
-A kernel is never reused after anything went wrong in it: a failing cell,
-a time limit (the cell may still be running), a death, a reset that does not
-answer. The runner calls :meth:`WarmKernel.discard` and the next slice gets
-a new kernel. Nor across changed surroundings: the kernel is keyed on its
+A kernel is never reused after anything went wrong in it: a failing cell, a
+time limit (the cell may still be running), a death, a reset that does not
+answer. The runner calls :meth:`Kernel.discard` and the next slice gets a
+new kernel. Nor across changed surroundings: a warm kernel is keyed on its
 name, working folder and full environment (fault injection and tests set
 environment variables that a kernel reads when it starts).
 
-Each kernel talks over IPC sockets and writes its stderr to a file of its own, so that when it dies the
-runner can quote what it printed last, in a worker process or in a thread of
-a Dask worker alike (no file descriptor of the worker is redirected).
+A warm kernel writes its stderr to a file of its own, so that when it dies
+the runner can quote what it printed last, in a worker process or in a
+thread of a Dask worker alike (no file descriptor of the worker is
+redirected). A kernel started for one notebook leaves its stderr where the
+caller's goes, as papermill's own kernels do.
 """
 
 from __future__ import annotations
@@ -44,8 +53,10 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
-#: Name under which :class:`WarmKernelEngine` is registered with papermill.
-ENGINE_NAME = "imbalance-lab-warm-kernel"
+from imbalance_lab import KERNEL_NAME
+
+#: Name under which :class:`KernelEngine` is registered with papermill.
+ENGINE_NAME = "imbalance-lab-kernel"
 
 #: Run between two notebooks: what a fresh kernel would not have. IPython's
 #: own reset with a new session clears the namespace, the output cache and
@@ -66,14 +77,16 @@ RESET_TIMEOUT = 60
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 
-class WarmKernel:
+class Kernel:
     """One kernel, and the one client that every notebook run in it and
-    every reset between them use, started on first use."""
+    every reset between them use, started on first use (IPC transport;
+    ``stderr_to_file``: the kernel's stderr to a file, see :meth:`stderr_since`)."""
 
-    def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str]):
+    def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str], *, stderr_to_file: bool = True):
         self.kernel_name = kernel_name
         self.cwd = cwd
         self.env = dict(env)
+        self.stderr_to_file = stderr_to_file
         self.notebooks_run = 0
         self._km = None
         self._kc = None
@@ -85,7 +98,7 @@ class WarmKernel:
 
     def connection(self, start_timeout: float = 60) -> dict:
         """``km`` and ``kc`` of a live kernel (started now if needed): what
-        :class:`WarmKernelEngine` takes."""
+        :class:`KernelEngine` takes."""
         if self._km is not None and not run_sync(self._km.is_alive)():
             self.discard()
         if self._km is None:
@@ -96,7 +109,8 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
 
         self._folder = tempfile.TemporaryDirectory(prefix="imbalance-lab-kernel-")
-        self._stderr = open(Path(self._folder.name) / "stderr", "w+b")  # noqa: SIM115 (lives as long as the kernel)
+        if self.stderr_to_file:
+            self._stderr = open(Path(self._folder.name) / "stderr", "w+b")  # noqa: SIM115 (lives as long as the kernel)
         # IPC sockets in the kernel's own folder, not TCP ports: the kernel
         # is always on this machine, nothing else can connect to it, and no
         # port can be taken by a parallel kernel (ipykernel also stops
@@ -178,11 +192,11 @@ class WarmKernel:
 
 
 _local = threading.local()
-_all: list[WarmKernel] = []
+_all: list[Kernel] = []
 _all_lock = threading.Lock()
 
 
-def warm_kernel(kernel_name: str, cwd: str | None, env: dict[str, str]) -> WarmKernel:
+def warm_kernel(kernel_name: str, cwd: str | None, env: dict[str, str]) -> Kernel:
     """This thread's warm kernel for (``kernel_name``, ``cwd``, ``env``);
     one kept for other surroundings is discarded first. One per thread: a
     kernel runs one notebook at a time, and a Dask worker with several
@@ -192,7 +206,7 @@ def warm_kernel(kernel_name: str, cwd: str | None, env: dict[str, str]) -> WarmK
         return kernel
     if kernel is not None:
         kernel.discard()
-    kernel = _local.kernel = WarmKernel(kernel_name, cwd, env)
+    kernel = _local.kernel = Kernel(kernel_name, cwd, env)
     with _all_lock:
         _all.append(kernel)
     return kernel
@@ -209,7 +223,42 @@ def discard_all() -> None:
         kernel.discard()
 
 
-class WarmKernelEngine(NBClientEngine):
+def execute_notebook(
+    input_path: str | Path,
+    output_path: str | Path,
+    parameters: dict,
+    *,
+    kernel: Kernel | None = None,
+    kernel_name: str = KERNEL_NAME,
+    cwd: str | Path | None = None,
+    start_timeout: float = 60,
+    execution_timeout: float | None = None,
+    progress_bar: bool = False,
+):
+    """``papermill.execute_notebook`` in ``kernel`` (left running: the
+    caller resets or discards it) or, by default, in a kernel of its own,
+    started in ``cwd`` with this process's environment and stopped after.
+    Raises what papermill raises (``PapermillExecutionError`` for a failing
+    cell, nbclient's ``DeadKernelError``, ``CellTimeoutError``)."""
+    import papermill
+
+    own = kernel is None
+    if own:
+        kernel = Kernel(kernel_name, str(cwd) if cwd is not None else os.getcwd(), dict(os.environ),
+                        stderr_to_file=False)
+    try:
+        return papermill.execute_notebook(
+            str(input_path), str(output_path), parameters=parameters,
+            engine_name=ENGINE_NAME, **kernel.connection(start_timeout),
+            kernel_name=kernel.kernel_name, language="python", progress_bar=progress_bar,
+            start_timeout=start_timeout, execution_timeout=execution_timeout,
+        )
+    finally:
+        if own:
+            kernel.discard()
+
+
+class KernelEngine(NBClientEngine):
     """papermill's own nbclient engine, executing in a kernel it is handed
     (``km``) through a client it is handed (``kc``), both left running.
 
@@ -243,4 +292,4 @@ class WarmKernelEngine(NBClientEngine):
         return client.execute()
 
 
-papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+papermill_engines.register(ENGINE_NAME, KernelEngine)
