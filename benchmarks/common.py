@@ -159,17 +159,23 @@ class Workloads:
     ``cells``: a 200-cell sweep of the default's shape (2 data sets x 5
     models x 4 ratios x 5 schemes; quick: 1 x 2 x 2 x 5 = 20 cells).
     ``extra_scheme``: the scheme added to a finished ``main`` sweep.
+    ``heavy``: the scaling workload with the seeds and CV of
+    ``configs/full.yaml`` (2 seeds x 5 folds x 2 repeats: slices 3.3 times
+    the default's weight), for the harness at a full study's slice weight
+    (quick: the quick main workload with those seeds and CV).
     """
 
     main: dict
     scaling: dict
     cells: dict
     extra_scheme: Any
+    heavy: dict
     quick: bool
 
 
 def workloads(quick: bool = False) -> Workloads:
     default = _config_dict(CONFIGS / "default.yaml")
+    full = _config_dict(CONFIGS / "full.yaml")
     models = default["models"]
     if quick:
         main = _derive(default, "bench-main-quick", datasets=["ecoli1", "new_thyroid1"],
@@ -187,7 +193,8 @@ def workloads(quick: bool = False) -> Workloads:
     if n_units(cells) != (20 if quick else 200):
         raise ValueError(f"the cells workload has {n_units(cells)} cells, not {20 if quick else 200}: "
                          "configs/default.yaml changed shape; adjust benchmarks/common.py")
-    return Workloads(main, scaling, cells, {"weight": "target_ratio", "ratio": 2}, quick)
+    heavy = _derive(scaling, "bench-heavy" + ("-quick" if quick else ""), seeds=full["seeds"], cv=full["cv"])
+    return Workloads(main, scaling, cells, {"weight": "target_ratio", "ratio": 2}, heavy, quick)
 
 
 #: Models of the default sweep whose units are as cheap as its average unit.
