@@ -116,8 +116,13 @@ def test_the_slice_figure_draws_mean_and_1_96_standard_errors_per_scheme_and_rat
     expected_half = 1.96 * np.sqrt(((values - expected_mean) ** 2).sum() / (len(values) - 1) / len(values))
     figure = plot_slice(frame)
     left = figure.axes[0]
-    none_line = left.lines[0]  # the first scheme's markers: native, then 10
-    assert none_line.get_ydata()[1] == pytest.approx(expected_mean)
-    bars = left.collections[0].get_segments()[1]  # its error bar at ratio 10
-    assert bars[:, 1].max() - bars[:, 1].min() == pytest.approx(2 * expected_half)
+    bars, means = left.collections  # error bars (one line collection), then the means (one scatter)
+    # Ratio '10' sits at x = 1; the first scheme ('none') is dodged left of it.
+    at_ten = sorted((x, y) for x, y in means.get_offsets() if 0.5 < x < 1.5)
+    assert len(at_ten) == 2
+    none_x, none_mean = at_ten[0]
+    assert none_mean == pytest.approx(expected_mean)
+    (bar,) = [segment for segment in bars.get_segments() if segment[0, 0] == pytest.approx(none_x)]
+    assert bar[:, 1].max() - bar[:, 1].min() == pytest.approx(2 * expected_half)
+    assert bar[:, 1].mean() == pytest.approx(expected_mean)
     assert [t.get_text() for t in left.get_xticklabels()] == ["native", "10"]

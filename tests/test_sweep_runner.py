@@ -21,6 +21,7 @@ NOTEBOOK_CODE = """
 import os
 import time
 print("pid", os.getpid(), "left over:", "leftover" in globals())
+print("last output:", repr(_), "outputs cached:", len(Out), "inputs:", len(In))
 leftover = 1
 from types import SimpleNamespace
 from test_sweep_support import fake_rows
@@ -34,6 +35,7 @@ if spec["dataset"] == "badcols":
     rows = rows.drop(columns=["fold"])
 write_slice_outputs(SimpleNamespace(rows=rows, predictions=predictions), rows_path, predictions_path)
 print("wrote", len(rows), "rows")
+spec["dataset"]  # a value the display hook caches (_, Out): a reset must drop it
 """
 
 
@@ -126,6 +128,11 @@ def test_a_warm_kernel_runs_the_next_notebook_as_a_fresh_one_would(notebook):
     # fresh kernel does (3 code cells: parameters, papermill's, the body).
     assert "left over: False" in _printed(second)
     assert _counts(first) == _counts(second) == [1, 2, 3]
+    # The display hook's cache and the history are a fresh kernel's too: the
+    # first notebook's last value ('alpha') is not the second's `_`.
+    state = [line for line in _printed(first).splitlines() if line.startswith("last output:")]
+    assert state == ["last output: '' outputs cached: 0 inputs: 4"]
+    assert state[0] in _printed(second).splitlines()
     fresh = runner.run_slice_task(_spec("beta"), notebook=notebook, reuse_kernel=False)
     assert _pid(fresh) != _pid(second)
     pd.testing.assert_frame_equal(fresh.rows, second.rows)

@@ -50,6 +50,7 @@ from pathlib import Path
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import write_ipynb
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
@@ -62,14 +63,30 @@ ENGINE_NAME = "imbalance-lab-kernel"
 #: own reset with a new session clears the namespace, the output cache and
 #: the input history, and sets the execution count back to 1 (so a failing
 #: cell's number means what it means in a fresh kernel); figures left open
-#: are closed first. No gc.collect(): it would cost ~0.1 s a notebook, and
-#: the collector runs by itself as the next slice allocates.
-RESET_CODE = (
-    "import sys as _sys\n"
-    "if 'matplotlib.pyplot' in _sys.modules:\n"
-    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
-    "get_ipython().reset(new_session=True)\n"
-)
+#: are closed first. Its display hook's flush is done by hand: the flush
+#: ends in gc.collect(), which walks every object of numpy, pandas,
+#: scikit-learn and matplotlib (0.05-0.1 s a notebook, the reset's whole
+#: cost; the collector runs by itself as the next slice allocates). After
+#: the reset the hook's ``_``, ``__``, ``___`` go back into the namespace
+#: as a new display hook puts them there (IPython's reset leaves them out:
+#: ``_`` was a NameError after it). A function, so that its locals outlive
+#: the namespace it clears.
+RESET_CODE = """\
+def _imbalance_lab_reset():
+    import sys
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    shell = get_ipython()
+    hook = shell.displayhook
+    hook._ = hook.__ = hook.___ = ""  # the flush's work, but for its gc.collect()
+    full_cache, hook.do_full_cache = hook.do_full_cache, False
+    try:
+        shell.reset(new_session=True)  # namespace, Out/In history, execution count
+    finally:
+        hook.do_full_cache = full_cache
+    shell.user_ns.update({"_": "", "__": "", "___": ""})
+_imbalance_lab_reset()
+"""
 #: Seconds a reset may take before the kernel is given up.
 RESET_TIMEOUT = 60
 #: nbclient's default: keep IPython's history in memory, not in a SQLite
@@ -247,11 +264,17 @@ def execute_notebook(
         kernel = Kernel(kernel_name, str(cwd) if cwd is not None else os.getcwd(), dict(os.environ),
                         stderr_to_file=False)
     try:
+        # papermill writes the notebook once at the end (and when a cell
+        # raises), not at every cell's start and end: those 2 x cells + 2
+        # writes, each serialising the whole notebook with its parameters
+        # and figures, were 0.2 s of every slice. A kernel that dies or a
+        # time limit gets the notebook written by the engine as it stands.
         return papermill.execute_notebook(
             str(input_path), str(output_path), parameters=parameters,
             engine_name=ENGINE_NAME, **kernel.connection(start_timeout),
             kernel_name=kernel.kernel_name, language="python", progress_bar=progress_bar,
             start_timeout=start_timeout, execution_timeout=execution_timeout,
+            request_save_on_cell_execute=False, save_on_failure=str(output_path),
         )
     finally:
         if own:
@@ -266,6 +289,11 @@ class KernelEngine(NBClientEngine):
     opens a client for each notebook (four ZMQ channels and a heartbeat
     thread, and 0.2 s waiting for the kernel to answer) and, not owning the
     kernel, never closes it. Handed the warm kernel's client, it opens none.
+    When execution stops with an exception (a dead kernel, a time limit),
+    the notebook as it stands is written to ``save_on_failure``, so that
+    the cell that was running can be shown; papermill itself writes it at
+    the end and after a cell that raised.
+
     The other arguments are papermill's, merged as its
     ``NBClientEngine.execute_managed_notebook`` merges them.
     """
@@ -273,7 +301,7 @@ class KernelEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(
         cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-        start_timeout=60, execution_timeout=None, *, km, kc, **kwargs,
+        start_timeout=60, execution_timeout=None, *, km, kc, save_on_failure=None, **kwargs,
     ):
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
@@ -289,7 +317,12 @@ class KernelEngine(NBClientEngine):
         )
         client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
         client.kc = kc  # set after construction: nbclient's __init__ sets it to None
-        return client.execute()
+        try:
+            return client.execute()
+        except BaseException:
+            if save_on_failure:
+                write_ipynb(nb_man.nb, save_on_failure)
+            raise
 
 
 papermill_engines.register(ENGINE_NAME, KernelEngine)
