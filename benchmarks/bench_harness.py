@@ -13,6 +13,7 @@ slice's table and figure, and what the client spends recording.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -25,15 +26,25 @@ NAME = "harness"
 
 
 def run(ws) -> list[Figure]:
+    # Loop, sweep, loop: the machine's speed drifts (CPU seconds of the same
+    # work differ by up to a fifth between runs minutes apart on a shared
+    # VM), so the sweep is held against the mean of a loop on either side,
+    # and the two loops' difference is printed as the noise of the figure.
+    specs = slice_specs(ws.config(ws.loads.main))
+    before, _ = plain_loop(specs, ws.jobs)
+    print(f"  plain loop, before the sweep: {before.text()}", flush=True)
     cold = ws.cold_main()
-    specs = slice_specs(cold["config"])
-    loop, results = plain_loop(specs, ws.jobs)
-    print(f"  plain loop: {loop.text()}", flush=True)
+    after, results = plain_loop(specs, ws.jobs)
+    print(f"  plain loop, after the sweep:  {after.text()}", flush=True)
+    loop = mean_meter(before, after)
+    print(f"  loop mean {loop.text()}; the two loops differ by {abs(before.wall - after.wall) / loop.wall:.1%} "
+          f"wall, {abs(before.cpu - after.cpu) / loop.cpu:.1%} CPU: the noise of this comparison", flush=True)
 
     same = same_rows(read_rows(cold["out"]), pd.concat([rows for rows, _ in results]))
     sweep = cold["meter"]
     profile = notebook_profile(cold["out"])
     print(profile_text(profile, sweep.wall, ws.jobs), flush=True)
+    print(roles_text(cold["memory"].cpu_by_role, sweep.cpu, loop.cpu), flush=True)
     fits = sum(int((r["status"] == "ok").sum()) for r, _ in results)
     print(projection_text(sweep.cpu, loop.cpu, len(specs), cold["config"]), flush=True)
     print(fixed_cost_text(specs), flush=True)
@@ -47,9 +58,12 @@ def run(ws) -> list[Figure]:
     return [Figure(
         NAME, f"notebook sweep vs plain Python loop, {len(specs)} slices, {fits} fits, 2 workers",
         sweep.wall, loop.wall, "s", "<= 1.05", cpu=(sweep.cpu, loop.cpu),
-        load=(sweep.load[0], loop.load[1]),
-        note=("rows identical aside timings" if same else "ROWS DIFFER from the loop's"),
-        details={"profile": profile, "slices": len(specs), "fits": fits},
+        load=(before.load[0], after.load[1]),
+        note=(f"baseline: mean of a loop before and after (they differ by "
+              f"{abs(before.wall - after.wall) / loop.wall:.0%} wall); "
+              + ("rows identical aside timings" if same else "ROWS DIFFER from the loop's")),
+        details={"profile": profile, "slices": len(specs), "fits": fits,
+                 "cpu_by_role": cold["memory"].cpu_by_role, "loops": [dataclasses.asdict(before), dataclasses.asdict(after)]},
     ), Figure(
         NAME, f"probe: one notebook run per data set (not the sweep's slicing) vs the same loop, {fits} fits",
         probe.wall, loop.wall, "s", "<= 1.05", cpu=(probe.cpu, loop.cpu), load=probe.load,
@@ -110,6 +124,23 @@ def notebook_profile(out: Path) -> dict[str, float]:
         fits += float(rows.sum().sum())
     totals["fit and predict (rows)"] = fits
     return totals
+
+
+def mean_meter(a: Meter, b: Meter) -> Meter:
+    """The mean of two measurements of the same work (load: a's before, b's after)."""
+    return Meter(wall=(a.wall + b.wall) / 2, cpu=(a.cpu + b.cpu) / 2, load=(a.load[0], b.load[1]))
+
+
+def roles_text(by_role: dict[str, float], sweep_cpu: float, loop_cpu: float) -> str:
+    """CPU seconds of the sweep by process, against the loop's whole CPU:
+    which process spends the difference."""
+    client = sweep_cpu - sum(by_role.values())
+    lines = [f"  the sweep's CPU by process ({sweep_cpu:.1f} CPU-s; the loop's: {loop_cpu:.1f}, "
+             f"its 2 worker processes computing run_slice, imports included):"]
+    for role, seconds in sorted(by_role.items(), key=lambda item: -item[1]):
+        lines.append(f"    {role:38s} {seconds:8.1f}")
+    lines.append(f"    {'client (this process: plan, record)':38s} {client:8.1f}")
+    return "\n".join(lines)
 
 
 def profile_text(p: dict, wall: float, jobs: int) -> str:

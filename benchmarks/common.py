@@ -324,6 +324,11 @@ class MemorySampler:
     time is kept (``cpu``) so a timing can leave it out. A spike shorter
     than ``interval`` can be missed; the largest single process's
     ``ru_maxrss`` is reported as a check.
+
+    Each sample also reads every descendant's CPU seconds so far, kept by
+    role (:func:`process_role`): ``cpu_by_role`` sums each process's last
+    reading (up to ``interval`` of a process's last CPU can be missed), so
+    the harness can say which process spends a sweep's extra CPU.
     """
 
     def __init__(self, interval: float = 0.25, pss_every: float = 2.0):
@@ -334,6 +339,7 @@ class MemorySampler:
         self.peak_processes = 0
         self.samples = 0
         self.cpu = 0.0
+        self._last_cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds at its last sample)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -363,6 +369,10 @@ class MemorySampler:
             for proc in processes:
                 with contextlib.suppress(psutil.Error):
                     rss += proc.memory_info().rss
+                    if proc is not root:
+                        role = self._last_cpu.get(proc.pid, (None,))[0] or process_role(proc.cmdline())
+                        times = proc.cpu_times()
+                        self._last_cpu[proc.pid] = (role, times.user + times.system)
             now = time.monotonic()
             if rss > self.peak_rss or now - last_pss >= self.pss_every:
                 self.peak_pss = max(self.peak_pss, _pss(processes))
@@ -372,6 +382,29 @@ class MemorySampler:
             self.samples += 1
             self._stop.wait(self.interval)
         self.cpu = time.thread_time() - started
+
+
+    @property
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds of the descendants, summed by role (the caller's own
+        process is not among them: meter it from inside)."""
+        totals: dict[str, float] = {}
+        for role, seconds in self._last_cpu.values():
+            totals[role] = totals.get(role, 0.0) + seconds
+        return totals
+
+
+def process_role(cmdline: list[str]) -> str:
+    """What a process of a sweep is, told by its command line: a Jupyter
+    kernel, a worker process (multiprocessing's spawn), a Dask process, or other."""
+    text = " ".join(cmdline)
+    if "ipykernel" in text:
+        return "kernels"
+    if "multiprocessing" in text:
+        return "worker processes"
+    if "dask" in text or "distributed" in text:
+        return "dask processes"
+    return "other"
 
 
 def _pss(processes) -> int:
