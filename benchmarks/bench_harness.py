@@ -13,7 +13,6 @@ slice's table and figure, and what the client spends recording.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -26,19 +25,9 @@ NAME = "harness"
 
 
 def run(ws) -> list[Figure]:
-    # Loop, sweep, loop: the machine's speed drifts (CPU seconds of the same
-    # work differ by up to a fifth between runs minutes apart on a shared
-    # VM), so the sweep is held against the mean of a loop on either side,
-    # and the two loops' difference is printed as the noise of the figure.
     specs = slice_specs(ws.config(ws.loads.main))
-    before, _ = plain_loop(specs, ws.jobs)
-    print(f"  plain loop, before the sweep: {before.text()}", flush=True)
-    cold = ws.cold_main()
-    after, results = plain_loop(specs, ws.jobs)
-    print(f"  plain loop, after the sweep:  {after.text()}", flush=True)
-    loop = mean_meter(before, after)
-    print(f"  loop mean {loop.text()}; the two loops differ by {abs(before.wall - after.wall) / loop.wall:.1%} "
-          f"wall, {abs(before.cpu - after.cpu) / loop.cpu:.1%} CPU: the noise of this comparison", flush=True)
+    # Sampled as the cold sweep is (for its memory figure): the same sampler on both sides.
+    cold, loop, results, noise = loop_around(specs, ws.jobs, ws.cold_main, sampled=True)
 
     same = same_rows(read_rows(cold["out"]), pd.concat([rows for rows, _ in results]))
     sweep = cold["meter"]
@@ -58,12 +47,9 @@ def run(ws) -> list[Figure]:
     return [Figure(
         NAME, f"notebook sweep vs plain Python loop, {len(specs)} slices, {fits} fits, 2 workers",
         sweep.wall, loop.wall, "s", "<= 1.05", cpu=(sweep.cpu, loop.cpu),
-        load=(before.load[0], after.load[1]),
-        note=(f"baseline: mean of a loop before and after (they differ by "
-              f"{abs(before.wall - after.wall) / loop.wall:.0%} wall); "
-              + ("rows identical aside timings" if same else "ROWS DIFFER from the loop's")),
-        details={"profile": profile, "slices": len(specs), "fits": fits,
-                 "cpu_by_role": cold["memory"].cpu_by_role, "loops": [dataclasses.asdict(before), dataclasses.asdict(after)]},
+        load=loop.load,
+        note=noise + "; " + ("rows identical aside timings" if same else "ROWS DIFFER from the loop's"),
+        details={"profile": profile, "slices": len(specs), "fits": fits, "cpu_by_role": cold["memory"].cpu_by_role},
     ), Figure(
         NAME, f"probe: one notebook run per data set (not the sweep's slicing) vs the same loop, {fits} fits",
         probe.wall, loop.wall, "s", "<= 1.05", cpu=(probe.cpu, loop.cpu), load=probe.load,
@@ -77,17 +63,16 @@ def heavy_figure(ws) -> Figure:
     each run carries more fits."""
     cfg = ws.config(ws.loads.heavy)
     out = ws.root / "heavy"
-    meter, summary = sweep(cfg, out, jobs=ws.jobs)
     specs = slice_specs(cfg)
-    loop, results = plain_loop(specs, ws.jobs)
+    (meter, summary), loop, results, noise = loop_around(specs, ws.jobs, lambda: sweep(cfg, out, jobs=ws.jobs))
     same = same_rows(read_rows(out), pd.concat([rows for rows, _ in results]))
     fits = sum(int((r["status"] == "ok").sum()) for r, _ in results)
     print(f"  slices of the full config's weight ({cfg.name}: seeds {list(cfg.seeds)}, cv {dict(cfg.cv)}): "
           f"sweep {meter.text()}; loop {loop.text()}; {len(specs)} slices, {fits} fits", flush=True)
     return Figure(
         NAME, f"the same at configs/full.yaml's slice weight (seeds x CV), {len(specs)} slices, {fits} fits, 2 workers",
-        meter.wall, loop.wall, "s", "<= 1.05", cpu=(meter.cpu, loop.cpu), load=(meter.load[0], loop.load[1]),
-        note=f"{summary.units} units; " + ("rows identical aside timings" if same else "ROWS DIFFER from the loop's"),
+        meter.wall, loop.wall, "s", "<= 1.05", cpu=(meter.cpu, loop.cpu), load=loop.load,
+        note=f"{summary.units} units; {noise}; " + ("rows identical aside timings" if same else "ROWS DIFFER from the loop's"),
     )
 
 
@@ -124,6 +109,25 @@ def notebook_profile(out: Path) -> dict[str, float]:
         fits += float(rows.sum().sum())
     totals["fit and predict (rows)"] = fits
     return totals
+
+
+def loop_around(specs: list[dict], jobs: int, middle, *, sampled: bool = False):
+    """Loop, ``middle()`` (the sweep), loop: the machine's speed drifts (CPU
+    seconds of the same work have differed by a fifth between runs minutes
+    apart on a shared VM), so the sweep is held against the mean of a loop
+    on either side, and the two loops' difference is the noise of the
+    figure. Returns (what ``middle`` returned, mean loop Meter, the second
+    loop's results, a note on the noise)."""
+    before, _ = plain_loop(specs, jobs, sampled=sampled)
+    print(f"  plain loop, before the sweep: {before.text()}", flush=True)
+    value = middle()
+    after, results = plain_loop(specs, jobs, sampled=sampled)
+    print(f"  plain loop, after the sweep:  {after.text()}", flush=True)
+    loop = mean_meter(before, after)
+    wall, cpu = abs(before.wall - after.wall) / loop.wall, abs(before.cpu - after.cpu) / loop.cpu
+    print(f"  loop mean {loop.text()}; the two loops differ by {wall:.1%} wall, {cpu:.1%} CPU: "
+          f"the noise of this comparison", flush=True)
+    return value, loop, results, f"baseline: mean of a loop before and after (they differ by {wall:.1%} wall)"
 
 
 def mean_meter(a: Meter, b: Meter) -> Meter:

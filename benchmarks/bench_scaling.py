@@ -5,11 +5,16 @@ workload), each swept cold into its own folder, one after the other.
 
 Targets: 1-worker / 2-worker time >= 1.9; Dask / local <= 1.10 (the
 cluster's start-up is not counted: a user's cluster is already running).
+
+Beside the speed-up it prints the machine's own ceiling for it
+(``common.parallel_ceiling``: one slice alone against two copies side by
+side), so that a missed target can be told apart: the harness's scheduling
+(speed-up well under the ceiling) or the machine (speed-up at the ceiling).
 """
 
 from __future__ import annotations
 
-from common import Figure, metered, read_rows, same_rows, sweep
+from common import Figure, metered, parallel_ceiling, read_rows, same_rows, slice_specs, sweep
 
 NAME = "scaling"
 
@@ -24,6 +29,15 @@ def run(ws) -> list[Figure]:
     print(f"  1 local worker: {one.text()}", flush=True)
     two, summary = sweep(cfg, ws.root / "scaling-2", jobs=2)
     print(f"  2 local workers: {two.text()}", flush=True)
+    # The middle slice in the planner's cost order: the workload's own kind of work.
+    specs = slice_specs(cfg)
+    probe = specs[len(specs) // 2]
+    ceiling = parallel_ceiling(probe)
+    speedup = one.wall / two.wall
+    print(f"  this machine's ceiling for 2 workers: one slice ({probe['slice_key']}) alone "
+          f"{ceiling['alone']:.2f} s, two copies side by side {ceiling['side_by_side']:.2f} s each: "
+          f"at best {ceiling['ceiling']:.2f}x; the sweep's speed-up {speedup:.2f}x is "
+          f"{speedup / ceiling['ceiling']:.0%} of it", flush=True)
 
     start, cluster = metered(lambda: LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                                    dashboard_address=":0"))
@@ -35,7 +49,9 @@ def run(ws) -> list[Figure]:
     return [
         Figure(NAME, f"1 local worker vs 2 ({summary.units} units, speed-up)", one.wall, two.wall, "s",
                ">= 1.9", cpu=(one.cpu, two.cpu), load=(one.load[0], two.load[1]),
-               note="2 cores shared with other users"),
+               note=(f"this machine's ceiling (one slice alone vs two side by side): "
+                     f"{ceiling['ceiling']:.2f}x; the speed-up is {speedup / ceiling['ceiling']:.0%} of it"),
+               details=ceiling),
         Figure(NAME, f"Dask LocalCluster (2 workers x 1 thread) vs 2 local processes ({summary.units} units)",
                dask.wall, two.wall, "s", "<= 1.1", cpu=(dask.cpu, two.cpu), load=(two.load[0], dask.load[1]),
                note=f"cluster start {start.wall:.1f} s not counted; "

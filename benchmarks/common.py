@@ -260,17 +260,54 @@ def slice_specs(cfg) -> list[dict]:
     return [s.spec(cfg, units) for s, units in plan.pending(set())]
 
 
-def plain_loop(specs: Iterable[dict], jobs: int) -> tuple[Meter, list]:
+def plain_loop(specs: Iterable[dict], jobs: int, *, sampled: bool = False) -> tuple[Meter, list]:
     """The same slices as plain Python: ``experiment.run_slice`` in ``jobs``
     worker processes (spawned, BLAS pinned to one thread, imports paid once per
     worker), results returned to this process. No notebook, no kernel, no
-    files: the pure-compute limit of the harness."""
+    files: the pure-compute limit of the harness. ``sampled``: run under a
+    :class:`MemorySampler`, as the cold main sweep runs, so that both sides
+    of the comparison share the sampler's cost in wall time (its own CPU is
+    left out of both)."""
     specs = list(specs)
-    with Meter() as meter, ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_pin
-    ) as pool:
-        results = list(pool.map(_run_slice, specs))
+    with contextlib.ExitStack() as stack:
+        sampler = stack.enter_context(MemorySampler()) if sampled else None
+        with Meter() as meter, ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_pin
+        ) as pool:
+            results = list(pool.map(_run_slice, specs))
+    if sampler is not None:
+        meter.cpu -= sampler.cpu
     return meter, results
+
+
+def parallel_ceiling(spec: dict, repeats: int = 3) -> dict:
+    """What 2 workers can gain on this machine at best: one slice computed
+    alone, then two copies of it at once in 2 worker processes (imports
+    paid beforehand), ``repeats`` times each, interleaved. Each run reports
+    its own wall seconds, so the pool's overhead is left out.
+
+    On 2 dedicated cores two copies take as long as one (ceiling 2.0); on a
+    VM whose 2 cores share a physical core, caches or memory bandwidth on
+    the host, each copy runs slower side by side, and no scheduler can beat
+    ``2 x alone / side by side``. Returns {alone, side_by_side, ceiling}."""
+    import statistics
+
+    alone, pair = [], []
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_pin) as pool:
+        list(pool.map(_timed_slice, [spec, spec]))  # imports and lazy set-up in both workers
+        for _ in range(repeats):
+            alone.append(pool.submit(_timed_slice, spec).result())
+            pair.extend(f.result() for f in [pool.submit(_timed_slice, spec) for _ in range(2)])
+    one, two = statistics.median(alone), statistics.median(pair)
+    return {"alone": one, "side_by_side": two, "ceiling": 2 * one / two}
+
+
+def _timed_slice(spec: dict) -> float:
+    from imbalance_lab.experiment import run_slice
+
+    started = time.perf_counter()
+    run_slice(spec)
+    return time.perf_counter() - started
 
 
 def _pin() -> None:
