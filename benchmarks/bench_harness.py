@@ -296,18 +296,14 @@ def dataset_slices_probe(specs: list[dict], folder: Path, jobs: int):
 
 
 def _probe_task(job: dict, *, notebook: str, cwd=None):
-    import papermill
-
+    from imbalance_lab.kernels import execute_notebook
     from imbalance_lab.sweep.runner import SliceOutcome
 
     rows_dir = Path(job["rows_dir"])
     rows_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            notebook, str(rows_dir / "executed.ipynb"),
-            parameters={"specs": job["specs"], "rows_dir": str(rows_dir)},
-            kernel_name=KERNEL_NAME, language="python", progress_bar=False, cwd=cwd,
-        )
+    try:  # in a kernel of its own (IPC), started and stopped for this run
+        execute_notebook(notebook, rows_dir / "executed.ipynb",
+                         {"specs": job["specs"], "rows_dir": str(rows_dir)}, kernel_name=KERNEL_NAME, cwd=cwd)
     except Exception as exc:  # report, do not hide: the probe must compute what the loop did
         return SliceOutcome(job["slice_key"], "failed", error=f"{type(exc).__name__}: {exc}")
     rows = pd.concat([pd.read_parquet(p) for p in sorted(rows_dir.glob("*.rows.parquet"))])

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dask
@@ -100,6 +101,39 @@ def test_address_must_name_a_scheduler():
         assert info.value.name == "executor.dask" and info.value.value == bad
 
 
+@pytest.mark.parametrize(("bad", "why"), [
+    ("foo", "missing port number in address 'foo'"),
+    ("tcp://", "missing port number"),
+    ("tcp://host:notaport", "invalid literal for int()"),
+    ("tcp://127.0.0.1", "missing port number"),
+    ("tcp://127.0.0.1:0", "port 0 is not between 1 and 65535"),
+    ("tls://127.0.0.1:70000", "port 70000 is not between 1 and 65535"),
+])
+def test_a_malformed_address_is_refused_before_connecting(bad, why):
+    started = time.monotonic()
+    with pytest.raises(InvalidParameterError) as info:
+        DaskExecutor(bad, field="--scheduler")
+    assert (info.value.name, info.value.value) == ("--scheduler", bad)
+    assert why in str(info.value) and "tcp://127.0.0.1:8786" in str(info.value)
+    assert time.monotonic() - started < 10  # no connection attempt (Dask's connect timeout is 30 s)
+
+
+def test_the_watch_says_once_when_no_worker_is_left_and_once_when_they_are_back():
+    import io
+
+    from imbalance_lab.sweep.dask_executor import WorkerWatch
+
+    counts = iter([2, 0, 0, 0, 1, 1, 0])
+    stream = io.StringIO()
+    watch = WorkerWatch("tcp://10.0.0.5:8786", lambda: next(counts), stream=stream)
+    said = [watch.check() for _ in range(7)]
+    assert [m is not None for m in said] == [False, True, False, False, True, False, True]
+    assert "no Dask worker is left at tcp://10.0.0.5:8786" in said[1]
+    assert "dask worker tcp://10.0.0.5:8786 --nthreads 1" in said[1]
+    assert "1 Dask worker thread(s) at tcp://10.0.0.5:8786 again" in said[4]
+    assert stream.getvalue().count("no Dask worker is left") == 2
+
+
 def test_unreachable_scheduler_is_an_error_naming_the_field():
     with pytest.raises(InvalidParameterError) as info:
         DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1, field="--scheduler")
@@ -121,6 +155,22 @@ def test_cli_names_an_unreachable_scheduler_without_a_traceback(tmp_path):
     assert "--scheduler='tcp://127.0.0.1:9' is invalid" in done.stderr
     assert "none answered within 1 s" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()  # the error came before any work
+
+
+@pytest.mark.slow
+def test_cli_refuses_a_malformed_address_at_once_without_a_traceback(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("name: tiny\ndatasets: [ecoli1]\nratios: [native]\nmodels: [gaussian_nb]\nschemes: [none]\n"
+                      "executor: {dask: 'tcp://host:notaport'}\n")
+    # Before the fix: a traceback, then a client that hung 60 s on exit, exit code 1.
+    done = subprocess.run(
+        [sys.executable, "-m", "imbalance_lab.cli", "sweep", str(config), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=50,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "executor.dask='tcp://host:notaport' is invalid" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_jobs_and_retries_are_checked_before_connecting():
@@ -228,6 +278,9 @@ def test_a_slice_that_kills_every_worker_is_marked_failed_and_rerun_later(tmp_pa
     assert victims <= failed
     assert all("workers died while running it" in units[k]["error"] for k in failed)
     assert summary.failed == len(failed) and summary.exit_code == 1
+    # A slice lost with its workers brought back no notebook: the summary does not point at one.
+    lost = [line for line in summary.text().splitlines() if line.startswith("  failed slice")]
+    assert lost and all(line.endswith("(no executed notebook came back)") for line in lost)
 
     again = InlineExecutor()
     summary = run_sweep(fake_config(), out=out, executor=again, load_dataset=fake_load)

@@ -131,7 +131,9 @@ def test_a_failed_slice_is_recorded_with_its_notebook_and_the_rest_goes_on(tmp_p
     assert entry["status"] == "failed" and "kernel died" in entry["error"]
     assert (tmp_path / "out" / "notebooks" / "beta__logistic_regression.ipynb").exists()
     assert not (tmp_path / "out" / "rows" / "beta__logistic_regression.parquet").exists()
-    assert "failed slice beta__logistic_regression" in summary.text()
+    notebook = tmp_path / "out" / "notebooks" / "beta__logistic_regression.ipynb"
+    assert "failed slice beta__logistic_regression: the kernel died" in summary.text()
+    assert f"(see {notebook})" in summary.text()
 
     monkeypatch.delenv("IMBALANCE_LAB_TEST_FAIL_SLICES")
     summary, executor = _run(tmp_path)

@@ -84,7 +84,10 @@ class SweepSummary:
         ]
         for key, why in self.failed_slices[:SHOWN]:
             first = why.strip().splitlines()[0] if why.strip() else "?"
-            lines.append(f"  failed slice {key}: {first} (see {self.out / 'notebooks' / key}.ipynb)")
+            notebook = self.out / "notebooks" / f"{key}.ipynb"
+            # A slice lost with its worker (Dask's KilledWorker) brings back no notebook.
+            where = f"see {notebook}" if notebook.exists() else "no executed notebook came back"
+            lines.append(f"  failed slice {key}: {first} ({where})")
         for key, message in self.error_units[:SHOWN]:
             lines.append(f"  error in unit {key}: {message.strip().splitlines()[0] if message.strip() else '?'}")
         hidden = max(0, len(self.failed_slices) - SHOWN) + max(0, len(self.error_units) - SHOWN)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -31,6 +33,8 @@ from imbalance_lab.sweep.runner import SliceOutcome, pin_threads, run_slice_task
 
 #: Seconds to wait for a first worker to join the scheduler.
 WORKER_TIMEOUT = 60
+#: Seconds between two looks at how many workers a running sweep has.
+WATCH_INTERVAL = 10
 
 
 class DaskExecutor(Executor):
@@ -74,6 +78,7 @@ class DaskExecutor(Executor):
             )
         if isinstance(address, str):
             address = address.strip()
+            check_address(address, field)
         if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
             raise InvalidParameterError("jobs", jobs, "an integer >= 1, or None for one slice per worker thread")
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -103,12 +108,13 @@ class DaskExecutor(Executor):
 
         finished = as_completed(loop=self.client.loop)
         self._fill(finished)
-        for future in finished:
-            spec = self._running.pop(future)
-            outcome = _outcome(future, spec)
-            future.release()  # the cluster holds no result once we have it
-            self._fill(finished)  # keep the workers busy while the caller records
-            yield outcome
+        with WorkerWatch(self.address, self._threads):
+            for future in finished:
+                spec = self._running.pop(future)
+                outcome = _outcome(future, spec)
+                future.release()  # the cluster holds no result once we have it
+                self._fill(finished)  # keep the workers busy while the caller records
+                yield outcome
 
     def _fill(self, finished) -> None:
         limit = self._limit or max(self._threads(), 1)
@@ -155,6 +161,57 @@ class DaskExecutor(Executor):
             # interrupt a running task); its result is dropped, never written.
             self.client.cancel(running, force=True)
         self.client.close()
+
+
+class WorkerWatch:
+    """Says on stderr when the cluster has no worker left, and when workers
+    are back. Dask keeps a sweep's tasks until a worker joins, so a sweep
+    whose workers all died would otherwise wait without a word.
+
+    ``count_threads`` returns the cluster's worker threads now; a thread
+    calls :meth:`check` every ``interval`` seconds while the block runs.
+    """
+
+    def __init__(self, address: Any, count_threads: Callable[[], int], *,
+                 interval: float = WATCH_INTERVAL, stream=None):
+        self.address = getattr(address, "scheduler_address", address)
+        self.count_threads = count_threads
+        self.interval = interval
+        self.stream = stream
+        self.waiting = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="imbalance-lab-worker-watch")
+
+    def check(self) -> str | None:
+        """Look once; print and return what changed (no workers left, or
+        workers back), else None."""
+        threads = self.count_threads()
+        if threads == 0 and not self.waiting:
+            message = (f"imbalance-lab sweep: no Dask worker is left at {self.address}; the sweep waits "
+                       f"for one (start one: dask worker {self.address} --nthreads 1), or stop it with "
+                       "Ctrl-C: recorded slices are kept")
+        elif threads > 0 and self.waiting:
+            message = f"imbalance-lab sweep: {threads} Dask worker thread(s) at {self.address} again; going on"
+        else:
+            return None
+        self.waiting = threads == 0
+        print(message, file=self.stream or sys.stderr, flush=True)
+        return message
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.check()
+            except Exception:  # a client closing under us: the sweep itself reports what matters
+                return
 
 
 def run_slice_on_worker(
@@ -214,6 +271,31 @@ def environment_difference(expected: dict, found: dict) -> str:
         if theirs.get(name) != ours.get(name):
             diffs.append(f"{name} {theirs.get(name, 'not installed')} (client {ours.get(name, 'not installed')})")
     return ", ".join(diffs)
+
+
+#: Transports whose addresses are host:port (Dask's ``parse_host_port``).
+HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def check_address(address: str, field: str) -> None:
+    """Refuse an address Dask cannot parse, naming ``field``, before any
+    connection: handed to ``distributed.Client``, it raises a bare
+    ValueError and leaves a half-made client that hangs on exit."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    why = None
+    try:
+        scheme, location = parse_address(address, strict=False)
+        if scheme in HOST_PORT_SCHEMES:
+            _, port = parse_host_port(location)
+            if not 0 < port < 65536:
+                why = f"port {port} is not between 1 and 65535"
+    except ValueError as exc:
+        why = str(exc)
+    if why is not None:
+        raise InvalidParameterError(
+            field, address, f"a Dask scheduler address such as 'tcp://127.0.0.1:8786' ({why})"
+        )
 
 
 def _connect(address: Any, field: str, connect_timeout: float | None, worker_timeout: float):
