@@ -33,7 +33,7 @@ BENCHMARKS = ("harness", "cache", "memory", "per_cell", "scaling")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--quick", action="store_true", help="small workloads (minutes, not an hour)")
     parser.add_argument("--only", default=",".join(BENCHMARKS),
                         help=f"comma-separated benchmarks to run (default: all of {', '.join(BENCHMARKS)})")

@@ -282,11 +282,14 @@ def check_address(address: str, field: str) -> None:
     connection: handed to ``distributed.Client``, it raises a bare
     ValueError and leaves a half-made client that hangs on exit."""
     from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
 
     why = None
     try:
         scheme, location = parse_address(address, strict=False)
-        if scheme in HOST_PORT_SCHEMES:
+        if scheme not in backends:
+            why = f"{scheme}:// is not a transport of Dask's; it has {', '.join(sorted(backends))}"
+        elif scheme in HOST_PORT_SCHEMES:
             _, port = parse_host_port(location)
             if not 0 < port < 65536:
                 why = f"port {port} is not between 1 and 65535"
