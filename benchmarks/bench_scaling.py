@@ -38,6 +38,11 @@ def run(ws) -> list[Figure]:
           f"{ceiling['alone']:.2f} s, two copies side by side {ceiling['side_by_side']:.2f} s each: "
           f"at best {ceiling['ceiling']:.2f}x; the sweep's speed-up {speedup:.2f}x is "
           f"{speedup / ceiling['ceiling']:.0%} of it", flush=True)
+    # Whether the scheduler kept both workers busy, whatever the machine's
+    # speed did: the 2-worker run's CPU over twice its wall time.
+    busy = two.cpu / (2 * two.wall)
+    print(f"  2 workers were busy {busy:.0%} of the 2-worker run's wall time; it spent "
+          f"{two.cpu / one.cpu - 1:+.0%} CPU on the same units as 1 worker", flush=True)
 
     start, cluster = metered(lambda: LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                                    dashboard_address=":0"))
@@ -50,7 +55,8 @@ def run(ws) -> list[Figure]:
         Figure(NAME, f"1 local worker vs 2 ({summary.units} units, speed-up)", one.wall, two.wall, "s",
                ">= 1.9", cpu=(one.cpu, two.cpu), load=(one.load[0], two.load[1]),
                note=(f"this machine's ceiling (one slice alone vs two side by side): "
-                     f"{ceiling['ceiling']:.2f}x; the speed-up is {speedup / ceiling['ceiling']:.0%} of it"),
+                     f"{ceiling['ceiling']:.2f}x; the speed-up is {speedup / ceiling['ceiling']:.0%} of it; "
+                     f"workers busy {busy:.0%} of the time, {two.cpu / one.cpu - 1:+.0%} CPU vs 1 worker"),
                details=ceiling),
         Figure(NAME, f"Dask LocalCluster (2 workers x 1 thread) vs 2 local processes ({summary.units} units)",
                dask.wall, two.wall, "s", "<= 1.1", cpu=(dask.cpu, two.cpu), load=(two.load[0], dask.load[1]),
