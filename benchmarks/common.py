@@ -269,15 +269,18 @@ def plain_loop(specs: Iterable[dict], jobs: int, *, sampled: bool = False) -> tu
     of the comparison share the sampler's cost in wall time (its own CPU is
     left out of both)."""
     specs = list(specs)
-    with contextlib.ExitStack() as stack:
-        sampler = stack.enter_context(MemorySampler()) if sampled else None
-        with Meter() as meter, ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_pin
-        ) as pool:
+    with MemorySampler() if sampled else contextlib.nullcontext() as sampler:
+        with Meter() as meter, _worker_pool(jobs) as pool:
             results = list(pool.map(_run_slice, specs))
     if sampler is not None:
         meter.cpu -= sampler.cpu
     return meter, results
+
+
+def _worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """Worker processes as the sweep's local executor makes them: spawned,
+    BLAS/OpenMP pinned to one thread."""
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_pin)
 
 
 def parallel_ceiling(spec: dict, repeats: int = 3) -> dict:
@@ -293,7 +296,7 @@ def parallel_ceiling(spec: dict, repeats: int = 3) -> dict:
     import statistics
 
     alone, pair = [], []
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_pin) as pool:
+    with _worker_pool(2) as pool:
         list(pool.map(_timed_slice, [spec, spec]))  # imports and lazy set-up in both workers
         for _ in range(repeats):
             alone.append(pool.submit(_timed_slice, spec).result())

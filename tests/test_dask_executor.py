@@ -108,7 +108,7 @@ def test_address_must_name_a_scheduler():
     ("tcp://127.0.0.1", "missing port number"),
     ("tcp://127.0.0.1:0", "port 0 is not between 1 and 65535"),
     ("tls://127.0.0.1:70000", "port 70000 is not between 1 and 65535"),
-    ("http://127.0.0.1:8786", "http:// is not a transport of Dask's; it has inproc, tcp, tls"),
+    ("http://127.0.0.1:8786", "unknown address scheme 'http' (known schemes: ['inproc', 'tcp', 'tls'"),
 ])
 def test_a_malformed_address_is_refused_before_connecting(bad, why):
     started = time.monotonic()

@@ -273,26 +273,23 @@ def environment_difference(expected: dict, found: dict) -> str:
     return ", ".join(diffs)
 
 
-#: Transports whose addresses are host:port (Dask's ``parse_host_port``).
-HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss")
-
-
 def check_address(address: str, field: str) -> None:
     """Refuse an address Dask cannot parse, naming ``field``, before any
     connection: handed to ``distributed.Client``, it raises a bare
-    ValueError and leaves a half-made client that hangs on exit."""
-    from distributed.comm.addressing import parse_address, parse_host_port
-    from distributed.comm.registry import backends
+    ValueError and leaves a half-made client that hangs on exit. The
+    transport's own backend parses it, as ``Client`` would; host:port
+    transports also get their port range checked."""
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
 
     why = None
     try:
         scheme, location = parse_address(address, strict=False)
-        if scheme not in backends:
-            why = f"{scheme}:// is not a transport of Dask's; it has {', '.join(sorted(backends))}"
-        elif scheme in HOST_PORT_SCHEMES:
-            _, port = parse_host_port(location)
-            if not 0 < port < 65536:
-                why = f"port {port} is not between 1 and 65535"
+        _, port = get_backend(scheme).get_address_host_port(location)  # ValueError: unknown scheme, bad port
+        if not 0 < port < 65536:
+            why = f"port {port} is not between 1 and 65535"
+    except NotImplementedError:  # a transport without host:port (inproc, ucx): nothing more to check here
+        pass
     except ValueError as exc:
         why = str(exc)
     if why is not None:
