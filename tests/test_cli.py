@@ -30,6 +30,18 @@ def test_an_out_path_that_is_a_file_is_a_clean_error(tmp_path, capsys):
     assert "error:" in err and "Traceback" not in err and str(blocker) in err
 
 
+@pytest.mark.parametrize("flag", ["--out", "--jobs"])
+def test_bad_flags_are_named_as_flags_before_any_work(tmp_path, capsys, flag):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    value, expected = (str(blocker), f"--out='{blocker}' is invalid: a folder") if flag == "--out" else (
+        "0", "--jobs=0 is invalid: an integer >= 1")
+    code = cli.main(["sweep", str(QUICK), flag, value])
+    err = capsys.readouterr().err
+    assert code == 2 and expected in err and "Traceback" not in err
+    assert blocker.read_text() == "not a folder"  # untouched
+
+
 def _config_named(tmp_path, name):
     # a config whose file name is not its name (the sweep writes results/<name>)
     text = QUICK.read_text().replace("name: quick", f"name: {name}")
