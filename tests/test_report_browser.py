@@ -3,6 +3,7 @@ it must pass a sound page and catch each fault of a broken one."""
 
 import base64
 import io
+import tempfile
 
 import matplotlib.pyplot as plt
 import pytest
@@ -26,7 +27,10 @@ def _png_uri(width=3.0) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_a_sound_page_passes_and_is_photographed(tmp_path):
+def test_a_sound_page_passes_and_is_photographed(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     page = tmp_path / "page.html"
     page.write_text(f"<html><body><h1>ok</h1><img src='{_png_uri()}'><img src='{_png_uri(2)}'>"
                     "<script>console.log('fine')</script></body></html>")
@@ -34,6 +38,7 @@ def test_a_sound_page_passes_and_is_photographed(tmp_path):
     assert check.ok, check.problems()
     assert [i["naturalWidth"] for i in check.images] == [120, 80]  # 3 in and 2 in at 40 dpi
     assert check.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(scratch.iterdir()) == []  # the browser's profile is removed, none of it left
 
 
 def test_each_fault_of_a_broken_page_is_caught(tmp_path):

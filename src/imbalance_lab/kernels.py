@@ -125,7 +125,9 @@ class Kernel:
     def _start(self, start_timeout: float) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        self._folder = tempfile.TemporaryDirectory(prefix="imbalance-lab-kernel-")
+        # Scratch (sockets, stderr): failing to remove it must not fail a
+        # discard that happens on the way out of a finished notebook.
+        self._folder = tempfile.TemporaryDirectory(prefix="imbalance-lab-kernel-", ignore_cleanup_errors=True)
         if self.stderr_to_file:
             self._stderr = open(Path(self._folder.name) / "stderr", "w+b")  # noqa: SIM115 (lives as long as the kernel)
         # IPC sockets in the kernel's own folder, not TCP ports: the kernel

@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -37,6 +39,8 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--no-default-browser-check",
     "--disable-extensions",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
     "--hide-scrollbars",
     "--remote-debugging-port=0",
 )
@@ -102,12 +106,17 @@ def check_page(html: str | Path, screenshot: str | Path | None = None, *,
     if executable is None:
         raise BrowserError(f"no Chromium found (looked for {', '.join(CHROMIUM_NAMES)}); "
                            "install it with `make browser`")
-    with tempfile.TemporaryDirectory(prefix="imbalance-lab-chromium-") as profile:
+    # The profile is scratch: a file left in it must not fail a check that
+    # has already been made (the browser's helpers are stopped first, below).
+    with tempfile.TemporaryDirectory(prefix="imbalance-lab-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         log = Path(profile) / "chromium.log"
         with open(log, "wb") as log_file:
+            # Its own process group, so that stopping it reaches the
+            # renderer, GPU and utility processes too.
             process = subprocess.Popen(
                 [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                stdout=subprocess.DEVNULL, stderr=log_file,
+                stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True,
             )
         try:
             deadline = time.monotonic() + timeout
@@ -115,12 +124,57 @@ def check_page(html: str | Path, screenshot: str | Path | None = None, *,
             with _Session(_page_websocket(port, deadline), deadline) as session:
                 return _inspect(session, page, Path(screenshot) if screenshot else None)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop ``process`` (started with ``start_new_session=True``) and every
+    process of its group, and return only when none of them runs any more.
+
+    Chromium's helper processes outlive a terminated browser process by a
+    moment and go on writing to the profile; removing the profile while
+    they do fails ("Directory not empty"). So: SIGTERM to the group, wait
+    for the browser, then SIGKILL to whatever of the group is left and wait
+    until it is gone (a zombie no init reaps counts as gone: it runs nothing).
+    """
+    group = process.pid
+    _signal_group(group, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(group, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + grace
+    while _group_runs(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):  # gone already (or only zombies left)
+        pass
+
+
+def _group_runs(group: int) -> bool:
+    """Whether a process of ``group`` still runs (is not a zombie)."""
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    proc = Path("/proc")
+    if not proc.is_dir():  # no process table to read: trust the signal
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid pgrp ...; comm may hold spaces and ')'
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while we looked
+        if int(fields[2]) == group and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _devtools_port(profile: Path, process, log: Path, deadline: float) -> int:

@@ -113,7 +113,9 @@ def run_slice_task(
     env = {**os.environ, **KERNEL_ENV}
     cwd = str(cwd) if cwd is not None else os.getcwd()
     kernel = kernels.warm_kernel(kernel_name, cwd, env) if reuse_kernel else kernels.Kernel(kernel_name, cwd, env)
-    with tempfile.TemporaryDirectory(prefix="imbalance-lab-slice-") as tmp:
+    # Scratch: a file a dying kernel left behind must not lose the slice's
+    # result on the way out (ignore_cleanup_errors).
+    with tempfile.TemporaryDirectory(prefix="imbalance-lab-slice-", ignore_cleanup_errors=True) as tmp:
         tmp = Path(tmp)
         rows_path, predictions_path = tmp / "rows.parquet", tmp / "predictions.parquet"
         executed = tmp / "executed.ipynb"
