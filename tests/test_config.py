@@ -81,6 +81,9 @@ CASES = [
     ("jobs", 1.5, "jobs", 1.5),
     ("executor", "slurm", "executor", "slurm"),
     ("executor", {"dask": ""}, "executor.dask", ""),
+    ("executor", {"dask": "foo"}, "executor.dask", "foo"),
+    ("executor", {"dask": "tcp://h:99999"}, "executor.dask", "tcp://h:99999"),
+    ("executor", {"dask": "http://h:8786"}, "executor.dask", "http://h:8786"),
     ("executor", {"dask": "tcp://h:8786", "retries": 2}, "executor.retries", 2),
     ("datasets", ["ecoli_one"], "datasets[0]", "ecoli_one"),
     ("datasets", ["ecoli1", "ecoli1"], "datasets[1]", "ecoli1"),
@@ -218,6 +221,20 @@ def test_errors_come_before_any_work(tmp_path):
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         with pytest.raises(InvalidParameterError, match="executor.dask"):
             run_sweep(config, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_in_a_config_file_is_named_with_the_file(tmp_path):
+    import dask
+
+    path = tmp_path / "cluster.yaml"
+    path.write_text("name: cluster\ndatasets: [ecoli1]\nratios: [native]\nmodels: [gaussian_nb]\n"
+                    "schemes: [none]\nexecutor: {dask: 'tcp://127.0.0.1:9'}\n")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(ConfigError) as info:
+            run_sweep(path, out=tmp_path / "out")
+    assert (info.value.name, info.value.value, info.value.source) == ("executor.dask", "tcp://127.0.0.1:9", str(path))
+    assert str(info.value).startswith(f"{path}: executor.dask='tcp://127.0.0.1:9' is invalid")
     assert not (tmp_path / "out").exists()
 
 

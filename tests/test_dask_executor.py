@@ -124,15 +124,35 @@ def test_the_watch_says_once_when_no_worker_is_left_and_once_when_they_are_back(
 
     from imbalance_lab.sweep.dask_executor import WorkerWatch
 
-    counts = iter([2, 0, 0, 0, 1, 1, 0])
+    a, b, c = "tcp://10.0.0.7:40001", "tcp://10.0.0.8:40002", "tcp://10.0.0.7:40999"
+    looks = iter([{a: 1, b: 1}, {}, {}, {}, {c: 1}, {c: 1}, {}])
     stream = io.StringIO()
-    watch = WorkerWatch("tcp://10.0.0.5:8786", lambda: next(counts), stream=stream)
+    watch = WorkerWatch("tcp://10.0.0.5:8786", lambda: next(looks), stream=stream)
     said = [watch.check() for _ in range(7)]
-    assert [m is not None for m in said] == [False, True, False, False, True, False, True]
-    assert "no Dask worker is left at tcp://10.0.0.5:8786" in said[1]
-    assert "dask worker tcp://10.0.0.5:8786 --nthreads 1" in said[1]
-    assert "1 Dask worker thread(s) at tcp://10.0.0.5:8786 again" in said[4]
+    assert [len(m) for m in said] == [0, 3, 0, 0, 1, 0, 2]  # look 2: a left, b left, none left
+    assert said[1][0].startswith(f"imbalance-lab sweep: Dask worker {a} left the cluster")
+    assert f"Dask worker {b} left" in said[1][1]
+    assert "no Dask worker is left at tcp://10.0.0.5:8786" in said[1][2]
+    assert "dask worker tcp://10.0.0.5:8786 --nthreads 1" in said[1][2]
+    assert said[4] == ["imbalance-lab sweep: 1 Dask worker thread at tcp://10.0.0.5:8786 again; going on"]
+    assert f"Dask worker {c} left" in said[6][0] and "no Dask worker is left" in said[6][1]
     assert stream.getvalue().count("no Dask worker is left") == 2
+    assert stream.getvalue().count("left the cluster") == 3
+
+
+def test_the_watch_reports_a_worker_a_nanny_restarted_between_two_looks():
+    # The nanny brings the worker back at once, under a new address: the
+    # number of workers is the same at both looks, yet one died.
+    import io
+
+    from imbalance_lab.sweep.dask_executor import WorkerWatch
+
+    looks = iter([{"tcp://h:1": 1, "tcp://h:2": 1}, {"tcp://h:1": 1, "tcp://h:3": 1}])
+    stream = io.StringIO()
+    with WorkerWatch("tcp://h:8786", lambda: next(looks), interval=3600, stream=stream) as watch:
+        said = watch.check()  # the second look (the first was taken on entry)
+    assert len(said) == 1 and "Dask worker tcp://h:2 left the cluster" in said[0]
+    assert "runs the slices it had again on another worker" in said[0]
 
 
 def test_unreachable_scheduler_is_an_error_naming_the_field():
@@ -228,6 +248,19 @@ def test_a_config_naming_a_scheduler_gets_a_dask_executor(cluster):
     with make_executor({"dask": cluster.scheduler_address}, 3) as executor:
         assert isinstance(executor, DaskExecutor) and executor.jobs == 3
         assert executor.client.scheduler.address == cluster.scheduler_address
+        # 3 is how many slices may be on the cluster at once, not its workers (2, of 1 thread each)
+        assert executor.describe() == (f"on the Dask cluster at {cluster.scheduler_address} "
+                                       "(2 workers, 2 threads; at most 3 slices at once)")
+
+
+@pytest.mark.slow
+def test_the_summary_names_the_cluster_and_its_workers_not_the_jobs(tmp_path, cluster):
+    executor = DaskExecutor(cluster, jobs=999, task=fake_task)
+    summary = run_sweep(fake_config(), out=tmp_path, executor=executor, load_dataset=fake_load)
+    text = summary.text()
+    assert f"on the Dask cluster at {cluster.scheduler_address} (2 workers, 2 threads; at most 999 slices" in text
+    assert "999 workers" not in text
+    assert executor.describe() == f"on the Dask cluster at {cluster.scheduler_address}"  # closed: what is known
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ scenarios with real notebooks are in test_sweep_e2e.py.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -290,3 +291,30 @@ def test_an_unknown_dataset_name_is_still_a_config_error_before_any_work(tmp_pat
     assert info.value.name == "datasets[1]" and info.value.value == "germann"
     assert "'german'" in str(info.value)  # the close match
     assert not (tmp_path / "out").exists()
+
+
+def test_a_warning_during_the_progress_bar_is_written_whole_above_it(tmp_path, capsys):
+    # A warning printed into the bar's line is cut by the next redraw (the
+    # bar's "\r"); it must come out as a line of its own, and the warnings
+    # machinery must be as it was after the sweep.
+    import warnings
+
+    from test_sweep_support import fake_task
+
+    def warning_task(spec, **kwargs):
+        warnings.warn(f"deliberate warning from {spec['slice_key']}", UserWarning, stacklevel=1)
+        return fake_task(spec, **kwargs)
+
+    shown = warnings.showwarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        summary = run_sweep(fake_config(), out=tmp_path / "out", executor=InlineExecutor(warning_task),
+                            load_dataset=fake_load, progress=True)
+        assert warnings.showwarning is shown
+    assert summary.ok == summary.units
+    pieces = [p.strip() for line in capsys.readouterr().err.split("\n") for p in line.split("\r")]
+    said = [p for p in pieces if "UserWarning: deliberate warning" in p]
+    assert len(said) == summary.slices_run == 6
+    # whole lines: from the file name to the slice key, no bar drawn into them
+    whole = re.compile(rf"{re.escape(__file__)}:\d+: UserWarning: deliberate warning from [\w-]+")
+    assert all(whole.fullmatch(p) for p in said), said

@@ -61,6 +61,7 @@ class SweepSummary:
     fits: int = 0  # ok fold rows computed in this run: one model fit each
     slices_run: int = 0
     jobs: int | None = None
+    where: str = ""  # where the slices ran, e.g. "on 2 workers" (Executor.describe)
     wall_seconds: float = 0.0
     interrupted: bool = False
     failed_slices: list[tuple[str, str]] = field(default_factory=list)  # (slice, why)
@@ -79,7 +80,7 @@ class SweepSummary:
             f"{self.name}: {self.units} units - {self.ok} ok, {self.skipped} skipped, "
             f"{self.error} error, {self.failed} failed, {self.cached} cached",
             f"{self.fits} fits in {self.slices_run} notebook runs, {self.wall_seconds:.1f} s wall time"
-            + _on_workers(self.jobs)
+            + (f" {self.where}" if self.where else "")
             + f"; results in {self.out}",
         ]
         for key, why in self.failed_slices[:SHOWN]:
@@ -131,7 +132,7 @@ def run_sweep(
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
     root = results_folder(config, out)
     if executor is None:
-        executor = make_executor(config.executor, jobs)
+        executor = make_executor(config.executor, jobs, config.source)
 
     # 2. Plan: units with cache keys (loads each data set once, for its fingerprint).
     plan = plan_sweep(config, load_dataset=load_dataset)
@@ -139,7 +140,8 @@ def run_sweep(
     # 3. Find what is done; record the plan before running anything.
     store = ResultsStore(root)
     store.lock()
-    summary = SweepSummary(config.name, root, units=len(plan.units), jobs=getattr(executor, "jobs", None))
+    summary = SweepSummary(config.name, root, units=len(plan.units), jobs=getattr(executor, "jobs", None),
+                           where=executor.describe())
     manifest = None
     bar = None
     try:
@@ -169,6 +171,7 @@ def run_sweep(
                 _record(store, manifest, s, units, outcome, summary)
                 if bar is not None:
                     bar.update(len(units))
+            summary.where = executor.describe()  # a cluster may have changed on the way
     except KeyboardInterrupt:
         summary.interrupted = True
         raise
@@ -297,22 +300,46 @@ def _run_record(summary: SweepSummary) -> dict[str, Any]:
     }
 
 
-def _on_workers(jobs: int | None) -> str:
-    if not jobs:
-        return ""
-    return f" on {jobs} worker" + ("s" if jobs > 1 else "")
-
-
-def _progress_bar(progress: bool, summary: SweepSummary, n_slices: int):
+def _progress_bar(progress: bool, summary: SweepSummary, n_slices: int) -> _ProgressBar | None:
     if not progress:
         return None
-    from tqdm import tqdm
-
     print(
         f"{summary.name}: {summary.units} units, {summary.cached} already done, "
         f"{summary.units - summary.cached} to run in {n_slices} notebook runs"
-        + _on_workers(summary.jobs),
+        + (f" {summary.where}" if summary.where else ""),
         file=sys.stderr,
     )
-    return tqdm(total=summary.units, initial=summary.cached, unit="unit", desc=summary.name,
-                file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    return _ProgressBar(summary)
+
+
+class _ProgressBar:
+    """tqdm's bar on stderr. While it is drawn, warnings go above it through
+    ``tqdm.write`` (as the executors' messages do), not into the bar's line,
+    where the next redraw would overwrite them."""
+
+    def __init__(self, summary: SweepSummary):
+        import warnings
+
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=summary.units, initial=summary.cached, unit="unit", desc=summary.name,
+                         file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+        self._shown = warnings.showwarning
+        warnings.showwarning = self._show_warning
+
+    def _show_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        import warnings
+
+        from tqdm import tqdm
+
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+        tqdm.write(text.rstrip("\n"), file=file or sys.stderr)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        import warnings
+
+        warnings.showwarning = self._shown
+        self._bar.close()

@@ -319,6 +319,11 @@ class _Checker:
             address = value["dask"]
             if not isinstance(address, str) or not address.strip():
                 self.fail("executor.dask", address, "the address of a Dask scheduler, e.g. 'tcp://host:8786'")
+            from imbalance_lab.sweep.dask_executor import ADDRESS_EXAMPLE, address_problem
+
+            why = address_problem(address.strip())
+            if why is not None:
+                self.fail("executor.dask", address, f"{ADDRESS_EXAMPLE} ({why})")
             return {"dask": address}
         if isinstance(value, Mapping):
             self.keys("executor.", value, EXECUTORS[1:])

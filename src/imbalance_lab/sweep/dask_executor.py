@@ -78,7 +78,9 @@ class DaskExecutor(Executor):
             )
         if isinstance(address, str):
             address = address.strip()
-            check_address(address, field)
+            why = address_problem(address)
+            if why is not None:
+                raise InvalidParameterError(field, address, f"{ADDRESS_EXAMPLE} ({why})")
         if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
             raise InvalidParameterError("jobs", jobs, "an integer >= 1, or None for one slice per worker thread")
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -103,12 +105,22 @@ class DaskExecutor(Executor):
     def submit(self, spec: dict) -> None:
         self._queue.append(spec)
 
+    def describe(self) -> str:
+        where = f"on the Dask cluster at {_address_of(self.address)}"
+        try:
+            threads = self._workers()
+        except Exception:  # a client already closed, a scheduler gone: say what is known
+            return where
+        at_once = f"; at most {self._limit} slices at once" if self._limit else ""
+        return (f"{where} ({_count(len(threads), 'worker')}, {_count(sum(threads.values()), 'thread')}"
+                f"{at_once})")
+
     def as_completed(self) -> Iterator[SliceOutcome]:
         from distributed import as_completed
 
         finished = as_completed(loop=self.client.loop)
         self._fill(finished)
-        with WorkerWatch(self.address, self._threads):
+        with WorkerWatch(self.address, self._workers):
             for future in finished:
                 spec = self._running.pop(future)
                 outcome = _outcome(future, spec)
@@ -131,6 +143,10 @@ class DaskExecutor(Executor):
 
     def _threads(self) -> int:
         return sum(self.client.nthreads().values())
+
+    def _workers(self) -> dict[str, int]:
+        """The cluster's workers now: address -> threads."""
+        return dict(self.client.nthreads())
 
     def _check_workers(self) -> None:
         try:
@@ -164,41 +180,63 @@ class DaskExecutor(Executor):
 
 
 class WorkerWatch:
-    """Says on stderr when the cluster has no worker left, and when workers
-    are back. Dask keeps a sweep's tasks until a worker joins, so a sweep
-    whose workers all died would otherwise wait without a word.
+    """Says on stderr when a worker leaves the cluster (Dask then runs its
+    slices again elsewhere, which would otherwise go unsaid), when no worker
+    is left (Dask keeps a sweep's tasks until one joins, so the sweep would
+    wait without a word), and when workers are back.
 
-    ``count_threads`` returns the cluster's worker threads now; a thread
-    calls :meth:`check` every ``interval`` seconds while the block runs.
+    ``workers`` returns the cluster's workers now (address -> threads); a
+    thread calls :meth:`check` every ``interval`` seconds while the block
+    runs. A worker that a nanny restarts comes back under a new address
+    (unless its port is fixed), so its death is seen as one leaving, however
+    quickly it returns.
     """
 
-    def __init__(self, address: Any, count_threads: Callable[[], int], *,
+    def __init__(self, address: Any, workers: Callable[[], dict[str, int]], *,
                  interval: float = WATCH_INTERVAL, stream=None):
-        self.address = getattr(address, "scheduler_address", address)
-        self.count_threads = count_threads
+        self.address = _address_of(address)
+        self.workers = workers
         self.interval = interval
         self.stream = stream
         self.waiting = False
+        self._known: set[str] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="imbalance-lab-worker-watch")
 
-    def check(self) -> str | None:
-        """Look once; print and return what changed (no workers left, or
-        workers back), else None."""
-        threads = self.count_threads()
+    def check(self) -> list[str]:
+        """Look once; print and return what changed (workers that left, no
+        worker left, workers back); an empty list when nothing did."""
+        from tqdm import tqdm
+
+        now = self.workers()
+        left = sorted(self._known - set(now)) if self._known is not None else []
+        self._known = set(now)
+        threads = sum(now.values())
+        messages = [
+            f"imbalance-lab sweep: Dask worker {worker} left the cluster; Dask runs the slices it "
+            f"had again on another worker (a slice whose workers die "
+            f"distributed.scheduler.allowed-failures + 1 times is recorded failed)"
+            for worker in left
+        ]
         if threads == 0 and not self.waiting:
-            message = (f"imbalance-lab sweep: no Dask worker is left at {self.address}; the sweep waits "
-                       f"for one (start one: dask worker {self.address} --nthreads 1), or stop it with "
-                       "Ctrl-C: recorded slices are kept")
+            messages.append(
+                f"imbalance-lab sweep: no Dask worker is left at {self.address}; the sweep waits "
+                f"for one (start one: dask worker {self.address} --nthreads 1), or stop it with "
+                "Ctrl-C: recorded slices are kept")
         elif threads > 0 and self.waiting:
-            message = f"imbalance-lab sweep: {threads} Dask worker thread(s) at {self.address} again; going on"
-        else:
-            return None
+            messages.append(f"imbalance-lab sweep: {_count(threads, 'Dask worker thread')} at "
+                            f"{self.address} again; going on")
         self.waiting = threads == 0
-        print(message, file=self.stream or sys.stderr, flush=True)
-        return message
+        for message in messages:
+            # tqdm.write: above the sweep's progress bar, not inside its line
+            tqdm.write(message, file=self.stream or sys.stderr)
+        return messages
 
     def __enter__(self):
+        try:
+            self._known = set(self.workers())  # the workers a death is measured against
+        except Exception:  # noqa: S110 (the first check will look again)
+            pass
         self._thread.start()
         return self
 
@@ -212,6 +250,14 @@ class WorkerWatch:
                 self.check()
             except Exception:  # a client closing under us: the sweep itself reports what matters
                 return
+
+
+def _address_of(address: Any) -> str:
+    return getattr(address, "scheduler_address", address)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
 def run_slice_on_worker(
@@ -273,29 +319,27 @@ def environment_difference(expected: dict, found: dict) -> str:
     return ", ".join(diffs)
 
 
-def check_address(address: str, field: str) -> None:
-    """Refuse an address Dask cannot parse, naming ``field``, before any
-    connection: handed to ``distributed.Client``, it raises a bare
-    ValueError and leaves a half-made client that hangs on exit. The
-    transport's own backend parses it, as ``Client`` would; host:port
-    transports also get their port range checked."""
+def address_problem(address: str) -> str | None:
+    """Why Dask cannot parse ``address`` (None when it can). Handed to
+    ``distributed.Client``, such an address raises a bare ValueError and
+    leaves a half-made client that hangs on exit, so it is refused before
+    any connection. The transport's own backend parses it, as ``Client``
+    would; host:port transports also get their port range checked."""
     from distributed.comm.addressing import parse_address
     from distributed.comm.registry import get_backend
 
-    why = None
     try:
         scheme, location = parse_address(address, strict=False)
         _, port = get_backend(scheme).get_address_host_port(location)  # ValueError: unknown scheme, bad port
-        if not 0 < port < 65536:
-            why = f"port {port} is not between 1 and 65535"
     except NotImplementedError:  # a transport without host:port (inproc, ucx): nothing more to check here
-        pass
+        return None
     except ValueError as exc:
-        why = str(exc)
-    if why is not None:
-        raise InvalidParameterError(
-            field, address, f"a Dask scheduler address such as 'tcp://127.0.0.1:8786' ({why})"
-        )
+        return str(exc)
+    return None if 0 < port < 65536 else f"port {port} is not between 1 and 65535"
+
+
+#: What a usable scheduler address looks like, in error messages.
+ADDRESS_EXAMPLE = "a Dask scheduler address such as 'tcp://127.0.0.1:8786'"
 
 
 def _connect(address: Any, field: str, connect_timeout: float | None, worker_timeout: float):

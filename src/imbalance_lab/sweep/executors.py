@@ -40,6 +40,10 @@ class Executor(abc.ABC):
     def shutdown(self, cancel: bool = False) -> None:
         """Release the workers; ``cancel`` stops running tasks at once."""
 
+    def describe(self) -> str:
+        """Where the slices run, now, for the sweep's messages ("on 2 workers")."""
+        return ""
+
     def __enter__(self):
         return self
 
@@ -55,15 +59,23 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def make_executor(spec: Any = "local", jobs: int | None = None) -> Executor:
-    """The executor a config names (``executor:``), with ``jobs`` workers."""
+def make_executor(spec: Any = "local", jobs: int | None = None, source: str | None = None) -> Executor:
+    """The executor a config names (``executor:``), with ``jobs`` workers;
+    ``source`` is the config's file, named in errors about the setting."""
     if spec == "local":
         return LocalExecutor(jobs)
     if isinstance(spec, dict) and "dask" in spec:
         from imbalance_lab.sweep.dask_executor import DaskExecutor
 
-        return DaskExecutor(spec["dask"], jobs=jobs)
-    raise ConfigError("executor", spec, "'local' or {dask: SCHEDULER_ADDRESS}")
+        try:
+            return DaskExecutor(spec["dask"], jobs=jobs, field="executor.dask")
+        except ConfigError:
+            raise
+        except InvalidParameterError as exc:  # no scheduler there, no workers, mismatched workers
+            if exc.name != "executor.dask":
+                raise
+            raise ConfigError(exc.name, exc.value, exc.expected, source) from exc
+    raise ConfigError("executor", spec, "'local' or {dask: SCHEDULER_ADDRESS}", source)
 
 
 class LocalExecutor(Executor):
@@ -97,6 +109,9 @@ class LocalExecutor(Executor):
 
     def submit(self, spec: dict) -> None:
         self._queue.append(spec)
+
+    def describe(self) -> str:
+        return f"on {self.jobs} worker" + ("s" if self.jobs > 1 else "")
 
     def as_completed(self) -> Iterator[SliceOutcome]:
         running: dict[Any, tuple[dict, int, bool]] = {}  # future -> (spec, generation, alone)
