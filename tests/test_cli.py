@@ -83,3 +83,52 @@ def test_report_of_a_config_whose_sweep_has_not_run_names_that_folder(tmp_path, 
     assert cli.main(["report", str(config)]) == 2
     err = capsys.readouterr().err
     assert "results/never_run" in err and "no such folder" in err and "Traceback" not in err
+
+
+def test_report_check_without_chromium_is_a_one_line_error_before_any_work(tmp_path, monkeypatch, capsys):
+    from test_report_fixture import cached_results
+
+    import imbalance_lab.report.export
+    from imbalance_lab.report import browser
+
+    folder = tmp_path / "results"
+    shutil.copytree(cached_results(), folder)
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)  # no Chromium on this PATH
+
+    def never(*args, **kwargs):
+        raise AssertionError("the report notebook ran before the missing browser was reported")
+
+    monkeypatch.setattr(imbalance_lab.report.export, "execute_notebook", never)
+    assert cli.main(["report", str(folder), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "report --check" in err and "make browser" in err
+    assert not (folder / "report.ipynb").exists()
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_report_progress_names_each_step_on_stderr_only_when_asked(tmp_path, monkeypatch, capsys, progress):
+    from test_report_fixture import cached_results
+
+    import imbalance_lab.report.export
+    from imbalance_lab.report import build_report
+
+    folder = tmp_path / "results"
+    shutil.copytree(cached_results(), folder)
+    bars = []
+
+    def execute_notebook(output, parameters, *, progress_bar=False, **kwargs):  # the real run: test_report_e2e
+        bars.append(progress_bar)
+        Path(output).write_text("{}")
+        return Path(output)
+
+    monkeypatch.setattr(imbalance_lab.report.export, "execute_notebook", execute_notebook)
+    monkeypatch.setattr(imbalance_lab.report.export, "export_html", lambda notebook, html: Path(html))
+    build_report(folder, progress=progress)
+    captured = capsys.readouterr()
+    steps = [line for line in captured.err.splitlines() if line.startswith("report: ")]
+    assert bars == [progress] and captured.out == ""
+    if progress:
+        assert [step.split()[1] for step in steps] == ["running", "exporting"]
+        assert str(folder / "report.ipynb") in steps[0]
+    else:
+        assert steps == []

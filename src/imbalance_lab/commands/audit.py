@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     params["out_dir"] = str(out.resolve())
     started = time.perf_counter()
     try:
-        kernels.execute_notebook(NOTEBOOK, executed, params, kernel_name=KERNEL_NAME, cwd=NOTEBOOK.parent)
+        kernels.execute_notebook(NOTEBOOK, executed, params, kernel_name=KERNEL_NAME, cwd=NOTEBOOK.parent,
+                                 progress_bar=True)
     except papermill.PapermillExecutionError as exc:
         raise ImbalanceLabError(
             f"the audit notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "

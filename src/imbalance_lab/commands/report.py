@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
         results_dir = results_folder(results_dir)  # a config error is raised here, before any work
     files = build_report(results_dir, args.out, metrics=args.metrics, alpha=args.alpha,
-                         posthoc=args.posthoc, baseline=args.baseline, check_browser=args.check)
+                         posthoc=args.posthoc, baseline=args.baseline, check_browser=args.check,
+                         progress=True)
     print(f"figures: {len(files.figures)} files in {files.html.parent / 'figures'}")
     print(f"tables:  {len(files.tables)} files in {files.html.parent / 'tables'}")
     if files.page_check is not None:

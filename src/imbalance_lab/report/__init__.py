@@ -12,6 +12,7 @@ embedded, no external scripts or fonts), ``figures/*.png|svg`` and
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class ReportFiles:
 def build_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
                  posthoc: str = "nemenyi", baseline: str | None = None, n_bins: int = 10,
                  check_browser: bool = False, notebook=None, timeout: int | None = None,
-                 ) -> ReportFiles:
+                 progress: bool = False) -> ReportFiles:
     """Write the report of ``results_dir`` into ``out_dir`` (default: the
     results folder itself): the executed ``report.ipynb``, ``report.html``,
     ``figures/`` and ``tables/``.
@@ -42,6 +43,7 @@ def build_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05
     :func:`imbalance_lab.report.sections.open_report`). With
     ``check_browser``, headless Chromium loads the page and a screenshot
     ``report.png`` is saved beside it; the result is in ``page_check``.
+    With ``progress``, each step and the notebook's cells are shown on stderr.
     """
     from imbalance_lab.report import export, sections
 
@@ -51,7 +53,8 @@ def build_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05
         from imbalance_lab.report import browser
 
         if browser.find_chromium() is None:
-            raise browser.BrowserError("check_browser=True but no Chromium is installed "
+            raise browser.BrowserError("check_browser=True (report --check) needs headless Chromium, "
+                                       f"and none of {', '.join(browser.CHROMIUM_NAMES)} is on PATH "
                                        "(install it with `make browser`)")
     out = rep.out_dir.resolve()
     parameters = {
@@ -59,8 +62,11 @@ def build_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05
         "metrics": rep.metrics, "alpha": rep.alpha, "posthoc": rep.posthoc,
         "baseline": rep.baseline, "n_bins": rep.n_bins,
     }
+    say = _stderr if progress else _silent
+    say(f"report: running the report notebook on {rep.results.path} into {out / 'report.ipynb'}")
     executed = export.execute_notebook(out / "report.ipynb", parameters, notebook=notebook,
-                                       timeout=timeout)
+                                       timeout=timeout, progress_bar=progress)
+    say(f"report: exporting {out / 'report.html'}")
     html = export.export_html(executed, out / "report.html")
     files = ReportFiles(
         html=html, notebook=executed,
@@ -70,6 +76,15 @@ def build_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05
     if check_browser:
         from imbalance_lab.report import browser
 
+        say("report: opening the page in headless Chromium")
         files.page_check = browser.check_page(html, out / "report.png")
         files.screenshot = files.page_check.screenshot
     return files
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _silent(message: str) -> None:
+    pass

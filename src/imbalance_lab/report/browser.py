@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError
 
 #: Executable names of Chromium, tried in this order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -91,8 +91,9 @@ class PageCheck:
         return out
 
 
-class BrowserError(RuntimeError):
-    """Chromium could not be started or driven."""
+class BrowserError(ImbalanceLabError, RuntimeError):
+    """Chromium is missing, or could not be started or driven. An
+    :class:`ImbalanceLabError`, so the CLI says it in one line."""
 
 
 def check_page(html: str | Path, screenshot: str | Path | None = None, *,

@@ -70,8 +70,10 @@ def export_html(notebook: str | Path, html: str | Path) -> Path:
 
 
 def execute_notebook(output: str | Path, parameters: dict, *, notebook: str | Path | None = None,
-                     kernel_name: str = KERNEL_NAME, timeout: int | None = None) -> Path:
-    """Run the report notebook with ``parameters`` through papermill into ``output``."""
+                     kernel_name: str = KERNEL_NAME, timeout: int | None = None,
+                     progress_bar: bool = False) -> Path:
+    """Run the report notebook with ``parameters`` through papermill into
+    ``output``; ``progress_bar`` shows papermill's bar of cells on stderr."""
     from imbalance_lab import kernels
 
     source = Path(notebook) if notebook is not None else NOTEBOOK
@@ -84,7 +86,7 @@ def execute_notebook(output: str | Path, parameters: dict, *, notebook: str | Pa
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     kernels.execute_notebook(source, output, parameters, kernel_name=kernel_name, cwd=source.parent,
-                             execution_timeout=timeout)
+                             execution_timeout=timeout, progress_bar=progress_bar)
     return output
 
 
