@@ -107,16 +107,31 @@ def test_bad_parameter_value_names_the_parameter():
     assert info.value.name == "model.params.C" and info.value.value == -1
 
 
-def test_unknown_parameter_is_named():
-    with pytest.raises(UnknownNameError, match="did you mean 'max_depth'") as info:
-        models.validate_model_spec({"name": "decision_tree", "params": {"max_dept": 3}})
-    assert info.value.value == "max_dept"
+def test_unknown_parameter_is_named_by_its_path_with_its_value():
+    with pytest.raises(UnknownNameError) as info:
+        models.validate_model_spec({"name": "decision_tree", "params": {"critrion": "gini"}}, field="models[1]")
+    assert str(info.value) == (
+        "models[1].params.critrion='gini' is invalid: unknown parameter of DecisionTreeClassifier; "
+        "did you mean 'criterion'?"
+    )
+    assert info.value.name == "models[1].params.critrion" and info.value.value == "gini"
+    assert "criterion" in info.value.choices
 
 
-def test_unknown_spec_key_is_named():
-    with pytest.raises(UnknownNameError, match="did you mean 'params'") as info:
-        models.validate_model_spec({"name": "knn", "parms": {}})
-    assert info.value.value == "parms"
+def test_unknown_parameter_without_a_close_match_lists_the_parameters():
+    with pytest.raises(UnknownNameError) as info:
+        models.validate_model_spec({"name": "gaussian_nb", "params": {"zzz": 1}})
+    assert str(info.value) == (
+        "model.params.zzz=1 is invalid: unknown parameter of GaussianNB; choose one of 'priors', 'var_smoothing'"
+    )
+
+
+def test_unknown_spec_key_is_named_by_its_path_with_its_value():
+    with pytest.raises(UnknownNameError) as info:
+        models.validate_model_spec({"name": "knn", "parms": {"n_neighbors": 3}}, field="models[0]")
+    assert str(info.value) == (
+        "models[0].parms={'n_neighbors': 3} is invalid: unknown model key; did you mean 'params'?"
+    )
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import has_fit_parameter
 
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
+from imbalance_lab.weights import unknown_key
 
 #: Name of the final step of every model pipeline (schemes rely on it).
 MODEL_STEP = "model"
@@ -135,7 +136,9 @@ def _check_params(cls: type, params: Mapping[str, Any], field_name: str) -> None
     valid = set(cls().get_params(deep=False))
     for key, value in params.items():
         if not isinstance(key, str) or key not in valid:
-            raise UnknownNameError(f"{field_name}.params", key, valid, kind=f"parameter of {cls.__name__}")
+            raise unknown_key(
+                f"{field_name}.params.{key}", key, params[key], valid, kind=f"parameter of {cls.__name__}"
+            )
         probe = cls()
         try:
             probe.set_params(**{key: value})
@@ -162,7 +165,7 @@ def validate_model_spec(spec: Any, field: str = "model") -> ModelSpec:
         raise InvalidParameterError(field, spec, "a model name or a mapping with 'name' and optional 'params', 'scale'")
     unknown = [k for k in spec if k not in _SPEC_KEYS]
     if unknown:
-        raise UnknownNameError(field, unknown[0], _SPEC_KEYS, kind="model key")
+        raise unknown_key(f"{field}.{unknown[0]}", unknown[0], spec[unknown[0]], _SPEC_KEYS, kind="model key")
     if "name" not in spec:
         raise InvalidParameterError(f"{field}.name", None, "a model name is required")
     name = spec["name"]

@@ -33,7 +33,7 @@ computation.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -56,6 +56,7 @@ __all__ = [
     "check_label_mapping",
     "check_scheme",
     "plain_label",
+    "unknown_key",
     "class_weights",
     "normalise_class_weights",
     "sample_weights",
@@ -107,6 +108,21 @@ def check_number(
     is_real = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
     if not (is_real and math.isfinite(value) and accept(value)):
         raise InvalidParameterError(name, value, expected)
+
+
+def unknown_key(name: str, key: Any, value: Any, choices: Iterable[str], kind: str) -> UnknownNameError:
+    """The error for a key that is not accepted (a parameter, a spec key).
+
+    Like every other parameter error it names the key's own path ``name``
+    (``models[0].params.max_iterr``) and the value given under it (``5``),
+    never the key as if it were the value; the close matches among
+    ``choices`` are looked up for ``key`` (``unknown parameter of
+    LogisticRegression; did you mean 'max_iter'?``).
+    """
+    error = UnknownNameError(name, key, choices, kind=kind)
+    # the suggestions come from the key; the message shows the value under it
+    InvalidParameterError.__init__(error, name, value, error.expected)
+    return error
 
 
 def _check_positive_weight(name: str, value: Any) -> None:
@@ -224,7 +240,7 @@ def check_scheme(scheme: Any, **params: Any) -> None:
         if key not in spec.params:
             if not spec.params:
                 raise InvalidParameterError(key, params[key], f"scheme {scheme!r} takes no parameters")
-            raise UnknownNameError("params", key, spec.params, kind=f"parameter of scheme {scheme!r}")
+            raise unknown_key(key, key, params[key], spec.params, kind=f"parameter of scheme {scheme!r}")
     for key, check in spec.params.items():
         if key not in params:
             raise InvalidParameterError(key, None, f"scheme {scheme!r} needs {key}= (no default is assumed)")
