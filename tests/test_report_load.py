@@ -33,18 +33,23 @@ def test_a_file_is_not_a_results_folder(tmp_path):
         load_results(file)
 
 
-def test_an_empty_folder_says_what_is_missing(tmp_path):
-    with pytest.raises(InvalidParameterError, match=r"no result rows \(no rows/\*\.parquet\)"):
-        load_results(tmp_path)
+def test_a_folder_whose_listed_slices_have_no_rows_yet_says_what_is_missing(results):
+    # the sweep wrote its manifest, then was stopped before any slice finished
+    shutil.rmtree(results / "rows")
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    assert str(info.value) == (
+        f"results_dir='{results}' is invalid: the folder holds no result rows (no rows/*.parquet "
+        "of a slice its manifest.json lists); run `imbalance-lab sweep` into it first, or check "
+        "that the sweep finished at least one slice")
 
 
-def test_half_written_files_are_not_results(tmp_path, results):
+def test_half_written_files_are_not_results(results):
     # An atomic writer's temporaries (hidden names) must never be read as rows.
-    rows = tmp_path / "only_temporaries" / "rows"
-    rows.mkdir(parents=True)
-    shutil.copy(next((results / "rows").glob("*.parquet")), rows / ".slice.parquet.tmp.parquet")
+    for file in (results / "rows").glob("*.parquet"):
+        file.rename(file.with_name(f".{file.name}.tmp-123-abcdef01"))
     with pytest.raises(InvalidParameterError, match="no result rows"):
-        load_results(rows.parent)
+        load_results(results)
 
 
 def test_rows_of_an_older_layout_name_the_missing_columns(results):
@@ -97,12 +102,108 @@ def test_every_row_file_is_read_in_the_layout_order():
     assert run.versions["python"] == "3.11"
 
 
-def test_a_folder_without_manifest_still_loads(results):
-    (results / "manifest.json").unlink()
+def _write_manifest(results, text):
+    (results / "manifest.json").write_text(text)
+
+
+def _drop_field(name):
+    def damage(results):
+        manifest = json.loads((results / "manifest.json").read_text())
+        del manifest[name]
+        _write_manifest(results, json.dumps(manifest))
+    return damage
+
+
+def _set_field(name, value):
+    def damage(results):
+        manifest = json.loads((results / "manifest.json").read_text())
+        manifest[name] = value
+        _write_manifest(results, json.dumps(manifest))
+    return damage
+
+
+#: (damage to the fixture's manifest, what the message says after "results_dir='<folder>' is invalid: ")
+BROKEN_MANIFESTS = {
+    "deleted": (lambda r: (r / "manifest.json").unlink(),
+                "it holds no manifest.json, so it is not a results folder written by `imbalance-lab "
+                "sweep` (the manifest says which rows/*.parquet are the results); pass the folder a "
+                "sweep wrote, or run `imbalance-lab sweep CONFIG --out FOLDER`"),
+    "a folder": (lambda r: ((r / "manifest.json").unlink(), (r / "manifest.json").mkdir()),
+                 "manifest.json cannot be read (IsADirectoryError: Is a directory)"),
+    "foreign": (lambda r: _write_manifest(r, '{"foo": 1}'),
+                "manifest.json lacks the field(s) ['layout', 'slices', 'units'] that every manifest "
+                "`imbalance-lab sweep` writes holds, so it was not written by the sweep or was "
+                "damaged; run the sweep (imbalance-lab sweep CONFIG --out FOLDER) into a fresh folder"),
+    "without units": (_drop_field("units"), "manifest.json lacks the field(s) ['units'] that"),
+    "slices null": (_set_field("slices", None), "manifest.json lacks the field(s) ['slices'] that"),
+    "empty": (lambda r: _write_manifest(r, ""),
+              "manifest.json is not valid JSON (Expecting value: line 1 column 1 (char 0))"),
+    "cut short": (lambda r: _write_manifest(r, '{"layout": 1, "slices": {'),
+                  "manifest.json is not valid JSON (Expecting property name enclosed in double quotes: "
+                  "line 1 column 26 (char 25))"),
+    "not text": (lambda r: (r / "manifest.json").write_bytes(b"\xff\xfe\x00garbage"),
+                 "manifest.json is not valid JSON ('utf-8' codec can't decode byte 0xff in position 0: "
+                 "invalid start byte)"),
+    "a list": (lambda r: _write_manifest(r, "[1, 2]"), "manifest.json does not hold a JSON object"),
+    "slices a list": (_set_field("slices", ["synth_a__knn"]),
+                      "manifest.json: field 'slices' holds list ['synth_a__knn'] where an object is "
+                      "expected, so it was not written by `imbalance-lab sweep` or was damaged"),
+    "data text": (_set_field("data", "synth_a"),
+                  "manifest.json: field 'data' holds str 'synth_a' where an object is expected"),
+    "layout true": (_set_field("layout", True),
+                    "manifest.json: field 'layout' holds bool True where an integer is expected"),
+    "layout 2": (_set_field("layout", 2),
+                 "manifest.json is in manifest layout 2, this imbalance-lab reads layout 1; report it "
+                 "with the imbalance-lab that ran the sweep, or re-run the sweep (imbalance-lab sweep "
+                 "CONFIG --force)"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_MANIFESTS))
+def test_a_missing_or_broken_manifest_is_refused_before_any_row_is_read(results, monkeypatch, case):
+    # Found by a fresh user: without manifest.json, or with {"foo": 1} in it,
+    # every rows/*.parquet was read as the results, without a word.
+    import imbalance_lab.report.load as load
+
+    damage, expected = BROKEN_MANIFESTS[case]
+    damage(results)
+    read = []
+    monkeypatch.setattr(load, "read_table", lambda file, **kwargs: read.append(file))
+    with pytest.raises(InvalidParameterError) as info:
+        load_results(results)
+    assert info.value.name == "results_dir" and info.value.value == str(results)
+    assert str(info.value).startswith(f"results_dir='{results}' is invalid: {expected}")
+    assert read == []
+
+
+@pytest.mark.parametrize("case", ["deleted", "foreign", "cut short"])
+def test_the_report_of_a_folder_with_a_broken_manifest_stops_before_the_notebook(results, monkeypatch,
+                                                                                  capsys, case):
+    import imbalance_lab.report.export
+    from imbalance_lab import cli
+
+    damage, expected = BROKEN_MANIFESTS[case]  # the whole message, for these three
+    damage(results)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the report notebook ran on a folder without a sound manifest")
+
+    monkeypatch.setattr(imbalance_lab.report.export, "execute_notebook", never)
+    assert cli.main(["report", str(results)]) == 2
+    # one line, and no 'report: running the report notebook' before it
+    assert capsys.readouterr().err == f"imbalance-lab report: error: results_dir='{results}' is invalid: {expected}\n"
+    assert not (results / "report.ipynb").exists() and not (results / "figures").exists()
+
+
+def test_a_manifest_without_the_optional_fields_still_loads(results):
+    # the three fields the report needs; everything else shows as 'not recorded'
+    manifest = json.loads((results / "manifest.json").read_text())
+    _write_manifest(results, json.dumps({k: manifest[k] for k in ("layout", "slices", "units")}
+                                        | {"config_text": None}))
     loaded = load_results(results)
-    assert loaded.manifest == {}
-    assert loaded.experiment == "fixture"
-    assert loaded.run.commit is None and loaded.run.wall_seconds is None
+    assert len(loaded.rows) == 3 * 3 * 2 * 6 * 2 * 3
+    assert loaded.experiment == "fixture"  # from the rows
+    assert loaded.run.commit is None and loaded.run.wall_seconds is None and loaded.run.config_text == ""
 
 
 def test_run_info_adds_up_the_runs_into_a_folder():
@@ -201,3 +302,15 @@ def test_a_predictions_score_of_the_wrong_kind_is_named(results):
     frame.assign(score=frame["score"].astype(str)).to_parquet(file)
     with pytest.raises(InvalidParameterError, match=rf"predictions/{file.name}: column 'score' holds str"):
         list(read_predictions(load_results(results)))
+
+
+def test_the_manifest_run_sweep_writes_passes_the_checks(tmp_path):
+    # The required fields are those every sweep writes: a folder from run_sweep loads.
+    from test_sweep_support import InlineExecutor, fake_config, fake_load
+
+    from imbalance_lab.sweep import run_sweep
+
+    run_sweep(fake_config(), out=tmp_path / "out", executor=InlineExecutor(), load_dataset=fake_load)
+    loaded = load_results(tmp_path / "out")
+    assert len(loaded.rows) == 3 * 2 * 2 * 2 * 2 * 3  # data sets x models x ratios x schemes x seeds x folds
+    assert loaded.run.runs == 1 and len(loaded.run.units) == 3 * 2 * 2 * 2 * 2

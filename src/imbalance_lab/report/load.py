@@ -4,9 +4,10 @@ Everything the report shows comes from three things in the folder:
 ``manifest.json``, and the ``rows/<slice>.parquet`` (one row per fold, columns
 :data:`imbalance_lab.rows.COLUMNS`) and ``predictions/<slice>.parquet``
 (out-of-fold scores) of the slices the manifest lists. A folder
-that does not exist, holds no rows, or holds rows from an older column layout
-is refused here with a message saying what is missing, before any figure is
-drawn.
+that does not exist, has no sweep manifest (missing, not JSON, or without
+the fields the sweep writes), holds no rows, or holds rows from an older
+column layout is refused here with a message saying what is missing, before
+any figure is drawn.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_string_dtype
 
 from imbalance_lab import rows as row_layout
-from imbalance_lab.errors import InvalidParameterError
-from imbalance_lab.sweep.store import ResultsStore, UnreadableTable, read_table
+from imbalance_lab.errors import InvalidParameterError, _short_repr
+from imbalance_lab.sweep.store import (
+    MANIFEST,
+    MANIFEST_LAYOUT,
+    ResultsStore,
+    UnreadableTable,
+    read_table,
+)
 
 #: Columns a predictions file must hold (one row per held-out row of a fold).
 PREDICTION_KEYS = ("unit_key", "repeat", "fold", "row", "y_true")
@@ -34,6 +41,20 @@ NUMERIC_COLUMNS = (
 #: Prediction columns that hold numbers (besides every ``score_<label>``;
 #: ``score_kind`` is text: proba, decision or none).
 NUMERIC_PREDICTIONS = ("repeat", "fold", "row", "score")
+
+#: Fields of manifest.json every manifest `imbalance-lab sweep` writes holds
+#: and the report cannot do without: its format, the slices whose files are
+#: the results, and every unit's status (units without rows are known only
+#: from there).
+REQUIRED_MANIFEST_FIELDS = ("layout", "slices", "units")
+#: The JSON type of each manifest field the report reads (optional fields may
+#: also be null: not recorded).
+MANIFEST_FIELD_TYPES = {
+    "layout": (int, "an integer"), "row_layout_version": (int, "an integer"),
+    "slices": (dict, "an object"), "units": (dict, "an object"), "data": (dict, "an object"),
+    "versions": (dict, "an object"), "git": (dict, "an object"), "runs": (list, "a list"),
+    "config_text": (str, "text"), "experiment": (str, "text"),
+}
 
 
 @dataclass
@@ -104,15 +125,9 @@ def _stored_files(path: Path, manifest: dict, table: str) -> list[Path]:
     """The ``table`` ("rows" or "predictions") files that belong to the
     results: those of the slices the manifest lists, in its order. A slice
     dropped from the config leaves its files behind, and they are not results
-    of this sweep. A folder without a sweep manifest (rows put together by
-    hand) has nothing to say which files belong: every file is read."""
+    of this sweep; neither are the temporaries of the store's atomic writes."""
     store = ResultsStore(path)
-    if "slices" in manifest:
-        keys = store.slice_keys(manifest)
-    else:
-        # Atomic writers leave temporaries under hidden names; a file that
-        # was never completed must not be read as a result.
-        keys = sorted(p.stem for p in (path / table).glob("*.parquet") if not p.name.startswith("."))
+    keys = store.slice_keys(manifest)
     files = [store.rows_path(k) if table == "rows" else store.predictions_path(k) for k in keys]
     return [f for f in files if f.is_file()]
 
@@ -121,9 +136,11 @@ def load_results(results_dir: str | Path) -> Results:
     """Load and validate the results folder ``results_dir``.
 
     Raises :class:`~imbalance_lab.errors.InvalidParameterError` naming
-    ``results_dir`` when the folder does not exist, holds no row files, or
-    holds rows whose columns are not the current layout
-    (:data:`imbalance_lab.rows.ROW_LAYOUT_VERSION`).
+    ``results_dir`` when the folder does not exist, has no ``manifest.json``
+    written by ``imbalance-lab sweep`` (missing, not JSON, or lacking the
+    fields the sweep writes: :data:`REQUIRED_MANIFEST_FIELDS`), holds no row
+    files of the slices the manifest lists, or holds rows whose columns are
+    not the current layout (:data:`imbalance_lab.rows.ROW_LAYOUT_VERSION`).
     """
     path = Path(results_dir)
     if not path.exists():
@@ -136,13 +153,14 @@ def load_results(results_dir: str | Path) -> Results:
             "results_dir", str(path), "not a folder; pass a folder written by `imbalance-lab sweep`"
         )
     manifest = _read_manifest(path)
-    _check_manifest_layout(path, manifest)
+    _check_manifest(path, manifest)
     row_files = _stored_files(path, manifest, "rows")
     if not row_files:
         raise InvalidParameterError(
             "results_dir", str(path),
-            "the folder holds no result rows (no rows/*.parquet); run `imbalance-lab sweep` "
-            "into it first, or check that the sweep finished at least one slice",
+            "the folder holds no result rows (no rows/*.parquet of a slice its manifest.json "
+            "lists); run `imbalance-lab sweep` into it first, or check that the sweep finished "
+            "at least one slice",
         )
     frames = []
     for file in row_files:
@@ -179,23 +197,62 @@ def _read(results_dir: Path, file: Path, columns: list[str] | None = None) -> pd
 
 
 def _read_manifest(path: Path) -> dict:
-    file = path / "manifest.json"
+    """The folder's manifest.json. Without it nothing says which files are
+    this sweep's results (or that the folder holds a sweep's results at all),
+    so a folder without one is refused rather than read file by file."""
+    file = path / MANIFEST
     if not file.exists():
-        return {}
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            f"it holds no {MANIFEST}, so it is not a results folder written by `imbalance-lab sweep` "
+            "(the manifest says which rows/*.parquet are the results); pass the folder a sweep "
+            "wrote, or run `imbalance-lab sweep CONFIG --out FOLDER`",
+        )
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidParameterError(
-            "results_dir", str(path), f"manifest.json is not valid JSON ({exc})"
+            "results_dir", str(path), f"{MANIFEST} is not valid JSON ({exc})"
+        ) from exc
+    except OSError as exc:
+        raise InvalidParameterError(
+            "results_dir", str(path), f"{MANIFEST} cannot be read ({type(exc).__name__}: {exc.strerror or exc})"
         ) from exc
     if not isinstance(manifest, dict):
         raise InvalidParameterError(
-            "results_dir", str(path), "manifest.json does not hold a JSON object"
+            "results_dir", str(path), f"{MANIFEST} does not hold a JSON object"
         )
     return manifest
 
 
-def _check_manifest_layout(path: Path, manifest: dict) -> None:
+def _check_manifest(path: Path, manifest: dict) -> None:
+    """A manifest the report can read: the fields of
+    :data:`REQUIRED_MANIFEST_FIELDS` present, every field of
+    :data:`MANIFEST_FIELD_TYPES` of its type, the manifest format and the row
+    layout those of this imbalance-lab."""
+    missing = [name for name in REQUIRED_MANIFEST_FIELDS if manifest.get(name) is None]
+    if missing:
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            f"{MANIFEST} lacks the field(s) {missing} that every manifest `imbalance-lab sweep` "
+            "writes holds, so it was not written by the sweep or was damaged; run the sweep "
+            "(imbalance-lab sweep CONFIG --out FOLDER) into a fresh folder",
+        )
+    for name, (kind, wanted) in MANIFEST_FIELD_TYPES.items():
+        value = manifest.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise InvalidParameterError(
+                "results_dir", str(path),
+                f"{MANIFEST}: field {name!r} holds {type(value).__name__} {_short_repr(value)} where "
+                f"{wanted} is expected, so it was not written by `imbalance-lab sweep` or was damaged",
+            )
+    if manifest["layout"] != MANIFEST_LAYOUT:
+        raise InvalidParameterError(
+            "results_dir", str(path),
+            f"{MANIFEST} is in manifest layout {manifest['layout']!r}, this imbalance-lab reads "
+            f"layout {MANIFEST_LAYOUT}; report it with the imbalance-lab that ran the sweep, or "
+            "re-run the sweep (imbalance-lab sweep CONFIG --force)",
+        )
     version = manifest.get("row_layout_version")
     if version is not None and version != row_layout.ROW_LAYOUT_VERSION:
         raise InvalidParameterError(
