@@ -132,3 +132,41 @@ def test_report_progress_names_each_step_on_stderr_only_when_asked(tmp_path, mon
         assert str(folder / "report.ipynb") in steps[0]
     else:
         assert steps == []
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_report_out_that_is_a_file_is_refused_under_its_flag_before_any_work(tmp_path, monkeypatch, capsys,
+                                                                             under):
+    # Found by a fresh user: `report FOLDER --out FILE` announced the notebook
+    # run into FILE/report.ipynb, then failed with "[Errno 17] File exists".
+    from test_report_fixture import cached_results
+
+    import imbalance_lab.report.export
+    import imbalance_lab.report.sections
+
+    folder = tmp_path / "results"
+    shutil.copytree(cached_results(), folder)
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    out = blocker / "report" if under else blocker
+
+    def never(*args, **kwargs):
+        raise AssertionError("work started before --out was checked")
+
+    monkeypatch.setattr(imbalance_lab.report.export, "execute_notebook", never)
+    monkeypatch.setattr(imbalance_lab.report.sections, "load_results", never)  # nor the folder read
+    assert cli.main(["report", str(folder), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    why = f"{blocker} is a file, so no folder can be made in it" if under else "this path is a file"
+    assert err == (f"imbalance-lab report: error: --out='{out}' is invalid: a folder to write the "
+                   f"report in ({why})\n")
+    assert blocker.read_text() == "not a folder"  # untouched
+    assert not (folder / "report.ipynb").exists()
+
+
+def test_report_out_is_checked_before_the_results_folder(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    assert cli.main(["report", str(tmp_path / "nowhere"), "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out='{blocker}' is invalid" in err and "results_dir" not in err

@@ -30,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imbalance_lab.report import build_report
+    from imbalance_lab.report.sections import check_out_dir
 
+    if args.out is not None:  # under the flag's own name, before the folder or a config is read
+        check_out_dir(args.out, "--out")
     results_dir = Path(args.results_dir)
     if results_dir.is_file() and results_dir.suffix.lower() in CONFIG_SUFFIXES:
         from imbalance_lab.sweep import results_folder

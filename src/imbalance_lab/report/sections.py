@@ -132,11 +132,15 @@ def open_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
                 posthoc: str = "nemenyi", baseline: str | None = None, n_bins: int = 10) -> Report:
     """Check the parameters, load ``results_dir`` and return the :class:`Report`.
 
+    ``out_dir``: where figures/ and tables/ go (default: the results folder;
+    refused, first, when it or a folder above it is a file);
     ``metrics``: main metrics to show (default: every main metric with values);
     ``alpha``: significance level; ``posthoc``: 'nemenyi' or 'conover';
     ``baseline``: the scheme others are compared with (default 'none' when
     run, else the first scheme); ``n_bins``: bins of the reliability curves.
     """
+    if out_dir is not None:
+        out_dir = check_out_dir(out_dir)
     stats.check_alpha(alpha)
     stats.check_posthoc(posthoc)
     if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 2:
@@ -157,9 +161,25 @@ def open_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
         baseline = "none" if "none" in schemes else schemes[0]
     elif baseline not in schemes:
         raise UnknownNameError("baseline", baseline, schemes, kind="scheme of this results folder")
-    out = Path(out_dir) if out_dir is not None else results.path
+    out = out_dir if out_dir is not None else results.path
     return Report(results=results, out_dir=out, rows=rows, metrics=list(metrics), alpha=alpha,
                   posthoc=posthoc, baseline=baseline, n_bins=n_bins)
+
+
+def check_out_dir(out_dir, name: str = "out_dir") -> Path:
+    """``out_dir`` as a :class:`~pathlib.Path`, once sure a folder can be
+    there: raises :class:`InvalidParameterError` naming ``name`` (``--out``
+    on the command line) when the path, or a folder above it, is a file."""
+    path = Path(out_dir)
+    for place in (path, *path.parents):
+        if not os.path.lexists(place):
+            continue
+        if place.is_dir():
+            return path
+        what = "is a file" if place.is_file() else "is not a folder"
+        where = f"this path {what}" if place == path else f"{place} {what}, so no folder can be made in it"
+        raise InvalidParameterError(name, str(out_dir), f"a folder to write the report in ({where})")
+    return path
 
 
 def show(blocks) -> None:
