@@ -127,6 +127,46 @@ def test_unknown_names_suggest_the_close_ones():
     assert "'balanced_accuracy'" in str(info.value)
 
 
+# Found by a fresh user: a scheme or model parameter error named the parent
+# field, or showed the key where the value belongs, or gave no suggestion.
+PARAMETER_MESSAGES = [
+    ("schemes", [{"oversample": "smote", "k_neighbors": -1}],
+     "x.yaml: schemes[0].k_neighbors=-1 is invalid: The 'k_neighbors' parameter of SMOTE must be an int "
+     "in the range [1, inf) or an object implementing 'kneighbors' and 'kneighbors_graph'. Got -1 instead."),
+    ("schemes", [{"oversample": "smote", "k_neighbours": 5}],
+     "x.yaml: schemes[0].k_neighbours=5 is invalid: unknown parameter of sampler 'smote'; "
+     "did you mean 'k_neighbors'?"),
+    ("models", [{"name": "logistic_regression", "params": {"max_iterr": 5}}],
+     "x.yaml: models[0].params.max_iterr=5 is invalid: unknown parameter of LogisticRegression; "
+     "did you mean 'max_iter'?"),
+    ("models", ["knn", {"name": "knn", "parms": {"n_neighbors": 3}}],
+     "x.yaml: models[1].parms={'n_neighbors': 3} is invalid: unknown model key; did you mean 'params'?"),
+    ("schemes", ["nonee"],
+     "x.yaml: schemes[0]='nonee' is invalid: 'none' or a mapping with one of the keys "
+     "('weight', 'oversample', 'undersample', 'sampler', 'split', 'threshold'); did you mean 'none'?"),
+    ("schemes", ["none", {"weight": "power", "alpah": 0.5}],
+     "x.yaml: schemes[1].alpah=0.5 is invalid: unknown parameter of scheme 'power'; did you mean 'alpha'?"),
+    # config keys: the same form, with the same suggestions
+    ("cv", {"fold": 5}, "x.yaml: cv.fold=5 is invalid: unknown key; did you mean 'folds'?"),
+    ("executor", {"dask": "tcp://h:8786", "retries": 2},
+     "x.yaml: executor.retries=2 is invalid: unknown key; choose one of 'dask'"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), PARAMETER_MESSAGES)
+def test_a_parameter_error_names_its_path_and_its_value(path, value, message):
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with(path, value), source="x.yaml")
+    assert str(info.value) == message
+
+
+def test_an_unknown_top_level_key_suggests_the_close_ones():
+    data = {**BASE, "seed": [3]}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, source="x.yaml")
+    assert str(info.value) == "x.yaml: seed=[3] is invalid: unknown key; did you mean 'seeds', 'schemes'?"
+
+
 def test_a_valid_config_is_filled_with_defaults_and_scheme_axes_expanded():
     data = _with("schemes", ["none", {"split": "balanced", "size_share": [0, 0.613, 1]}])
     config = parse_config(data)

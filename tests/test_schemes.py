@@ -105,6 +105,90 @@ def test_bad_scheme_names_the_field(spec, name):
     assert info.value.name == name
 
 
+FAMILY_KEYS = "('weight', 'oversample', 'undersample', 'sampler', 'split', 'threshold')"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        # an unknown parameter: its own path, the value under it, the close name
+        ({"oversample": "smote", "k_neighbours": 5},
+         "schemes[4].k_neighbours=5 is invalid: unknown parameter of sampler 'smote'; did you mean 'k_neighbors'?"),
+        ({"sampler": "smote", "params": {"k_neighbours": 5}},
+         "schemes[4].params.k_neighbours=5 is invalid: unknown parameter of sampler 'smote'; "
+         "did you mean 'k_neighbors'?"),
+        ({"weight": "power", "alhpa": 0.5},
+         "schemes[4].alhpa=0.5 is invalid: unknown parameter of scheme 'power'; did you mean 'alpha'?"),
+        ({"split": "balanced", "size_shar": 0.5},
+         "schemes[4].size_shar=0.5 is invalid: unknown key of split; did you mean 'size_share'?"),
+        ({"wieght": "balanced"}, "schemes[4].wieght='balanced' is invalid: unknown scheme key; did you mean 'weight'?"),
+        # a name close to 'none' gets the suggestion other unknown names get
+        ("nonee", f"schemes[4]='nonee' is invalid: 'none' or a mapping with one of the keys {FAMILY_KEYS}; "
+                  "did you mean 'none'?"),
+        ("smote", f"schemes[4]='smote' is invalid: 'none' or a mapping with one of the keys {FAMILY_KEYS}"),
+    ],
+)
+def test_a_bad_key_is_named_by_its_path_with_its_value(spec, message):
+    with pytest.raises(ConfigError) as info:
+        schemes.parse_scheme(spec, "schemes[4]")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("spec", "name", "value", "fragment"),
+    [
+        ({"oversample": "smote", "k_neighbors": -1}, "schemes[4].k_neighbors", -1,
+         "The 'k_neighbors' parameter of SMOTE must be an int in the range [1, inf)"),
+        ({"sampler": "smote", "params": {"k_neighbors": -1}}, "schemes[4].params.k_neighbors", -1,
+         "The 'k_neighbors' parameter of SMOTE must be an int in the range [1, inf)"),
+        # two parameters, the second refused: it is the one named
+        ({"undersample": "random", "replacement": True, "sampling_strategy": "bogus"},
+         "schemes[4].sampling_strategy", "bogus", "The 'sampling_strategy' parameter of RandomUnderSampler"),
+    ],
+)
+def test_a_refused_sampler_value_names_that_parameter(spec, name, value, fragment):
+    # imbalanced-learn checks every parameter in one call; the error still
+    # names the one it refused, with its value, not the whole mapping
+    with pytest.raises(ConfigError) as info:
+        schemes.parse_scheme(spec, "schemes[4]")
+    assert (info.value.name, info.value.value) == (name, value)
+    assert str(info.value).startswith(f"{name}={value!r} is invalid: ")
+    assert fragment in str(info.value)
+
+
+class PickySampler:
+    """A foreign sampler whose constructor checks its own parameters."""
+
+    def __init__(self, level, size=1, mode="a"):
+        if level < 0:
+            raise ValueError("level must be >= 0")
+        if mode not in ("a", "b"):
+            raise ValueError("mode must be 'a' or 'b'")
+        if size > 1 and mode == "b":
+            raise ValueError("mode 'b' takes size 1 only")
+        self.level, self.size, self.mode = level, size, mode
+
+    def fit_resample(self, X, y):
+        return X, y
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"level": 1, "mode": "z"}, "schemes[4].params.mode='z' is invalid: mode must be 'a' or 'b'"),
+        # the required parameter is in every trial, so a bad one is blamed on itself
+        ({"mode": "a", "level": -1}, "schemes[4].params.level=-1 is invalid: level must be >= 0"),
+        # only the combination is refused: the mapping is named
+        ({"level": 0, "size": 2, "mode": "b"},
+         "schemes[4].params={'level': 0, 'size': 2, 'mode': 'b'} is invalid: mode 'b' takes size 1 only"),
+    ],
+)
+def test_a_foreign_sampler_constructor_error_names_the_parameter(params, message):
+    with pytest.raises(ConfigError) as info:
+        schemes.parse_scheme({"sampler": "test_schemes:PickySampler", "params": params}, "schemes[4]")
+    assert str(info.value) == message
+
+
 # ---------------------------------------------------------------- building
 
 

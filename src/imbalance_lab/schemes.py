@@ -56,6 +56,8 @@ How a scheme is built on one training fold (:meth:`Scheme.build`):
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import itertools
 import json
 import math
@@ -430,6 +432,21 @@ def _config_error(exc: InvalidParameterError, field_name: str, rename: Mapping[s
     return error
 
 
+def _unknown_key(field_name: str, options: Mapping, key: Any, choices: Any, kind: str) -> ConfigError:
+    """A key a scheme does not take, named by its path with the value under it
+    (``schemes[0].size_shar=0.5``), and the close matches among ``choices``."""
+    path = f"{field_name}.{key}"
+    return ConfigError(path, options[key], UnknownNameError(path, key, choices, kind=kind).expected)
+
+
+def _not_a_scheme(field_name: str, spec: Any) -> ConfigError:
+    expected = f"'none' or a mapping with one of the keys {FAMILIES}"
+    # the cut-off of UnknownNameError's suggestions
+    if isinstance(spec, str) and difflib.get_close_matches(spec, ["none"], n=1, cutoff=0.5):
+        expected += "; did you mean 'none'?"
+    return ConfigError(field_name, spec, expected)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -443,18 +460,16 @@ def parse_scheme(spec: Any, field: str = "scheme") -> Scheme:
     """
     if isinstance(spec, Scheme):
         return spec
-    if isinstance(spec, str):
-        if spec != "none":
-            raise ConfigError(field, spec, f"'none' or a mapping with one of the keys {FAMILIES}")
+    if isinstance(spec, str) and spec == "none":
         return Scheme(label="none", params={"family": "none"}, family="none", name="none")
     if not isinstance(spec, Mapping):
-        raise ConfigError(field, spec, f"'none' or a mapping with one of the keys {FAMILIES}")
+        raise _not_a_scheme(field, spec)
     families = [k for k in FAMILIES if k in spec]
     if len(families) != 1:
         if not families:
             unknown = [k for k in spec if k != "correct"]
             if unknown:
-                raise ConfigError(f"{field}.{unknown[0]}", spec[unknown[0]], f"a scheme key: one of {FAMILIES}")
+                raise _unknown_key(field, spec, unknown[0], FAMILIES, "scheme key")
             raise ConfigError(field, dict(spec), f"one of the keys {FAMILIES}")
         raise ConfigError(
             field, dict(spec),
@@ -524,12 +539,15 @@ def _parse_sampler(family: str):
         except UnknownNameError as exc:
             if exc.name != "params":
                 raise _config_error(exc, prefix, {"name": f"{field_name}.{family}"}) from None
-            # an unknown sampler parameter: name it as the config spells it
-            raise ConfigError(f"{prefix}.{exc.value}", exc.value, exc.expected) from None
+            # an unknown sampler parameter: named by its path, with its value
+            raise ConfigError(f"{prefix}.{exc.value}", params[exc.value], exc.expected) from None
         except InvalidParameterError as exc:
-            raise _config_error(exc, prefix, {"name": f"{field_name}.{family}", "params": prefix}) from None
+            if exc.name != "params":
+                raise _config_error(exc, prefix, {"name": f"{field_name}.{family}"}) from None
+            # imbalanced-learn checked every parameter at once
+            raise _refused_parameter(_sampler_name(family, name), probe, prefix, exc.expected) from None
         except (TypeError, ValueError) as exc:  # a foreign sampler's constructor
-            raise ConfigError(prefix, dict(params), str(exc)) from None
+            raise _refused_parameter(_sampler_name(family, name), probe, prefix, str(exc)) from None
         allowed = _SAMPLING_TYPES.get(family)
         kind = getattr(sampler, "_sampling_type", None)
         if allowed and kind not in allowed:
@@ -542,6 +560,25 @@ def _parse_sampler(family: str):
     return parse
 
 
+def _refused_parameter(name: str, params: Mapping, prefix: str, why: str) -> ConfigError:
+    """The error for sampler parameters refused all together (imbalanced-learn
+    checks every one in one call; a constructor raises once): each is tried
+    on its own on an otherwise default sampler, as models' parameters are, so
+    that the error names the one refused (``schemes[0].k_neighbors=-1``).
+    Only a combination refused while each value passes alone names them all."""
+    signature = inspect.signature(resampling.resolve_sampler(name)).parameters
+    required = {k: v for k, v in params.items() if k in signature and signature[k].default is inspect.Parameter.empty}
+    # a required parameter is in every trial: try it first, so that it takes its own blame
+    for key in sorted(params, key=lambda k: k not in required):
+        try:
+            resampling.make_sampler(name, **{**required, key: params[key]})
+        except InvalidParameterError as exc:
+            return ConfigError(f"{prefix}.{key}", params[key], exc.expected)
+        except (TypeError, ValueError) as exc:
+            return ConfigError(f"{prefix}.{key}", params[key], str(exc))
+    return ConfigError(prefix, dict(params), why)
+
+
 def _sampler_name(family: str, name: str) -> str:
     """The registry name behind a config name ("random" means two samplers)."""
     return _RANDOM.get(family, name) if name == "random" else name
@@ -552,7 +589,7 @@ def _parse_split(name: Any, options: dict, field_name: str) -> dict:
         raise ConfigError(f"{field_name}.split", name, "'balanced' or a total factor >= 1")
     unknown = [k for k in options if k not in ("size_share", "integer_size")]
     if unknown:
-        raise ConfigError(f"{field_name}.{unknown[0]}", options[unknown[0]], "size_share or integer_size")
+        raise _unknown_key(field_name, options, unknown[0], ("size_share", "integer_size"), "key of split")
     if "size_share" not in options:
         raise ConfigError(f"{field_name}.size_share", None, "a number in [0, 1] (1 = all copies, 0 = all weight)")
     if not isinstance(options.get("integer_size", True), bool):

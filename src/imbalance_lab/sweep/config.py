@@ -249,7 +249,9 @@ class _Checker:
     def keys(self, prefix: str, mapping: Mapping, allowed: tuple[str, ...]) -> None:
         for key in mapping:
             if key not in allowed:
-                self.fail(f"{prefix}{key}", mapping[key], f"an unknown key; allowed keys are {', '.join(allowed)}")
+                # the close matches are looked up for the key; the message shows its value
+                hint = UnknownNameError(f"{prefix}{key}", key, allowed, kind="key").expected
+                self.fail(f"{prefix}{key}", mapping[key], hint)
 
     def name(self, value: Any) -> str:
         if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value) or value in (".", ".."):
