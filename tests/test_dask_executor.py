@@ -9,10 +9,13 @@ runs the real notebook on a cluster.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +139,8 @@ def test_the_watch_says_once_when_no_worker_is_left_and_once_when_they_are_back(
     assert "dask worker tcp://10.0.0.5:8786 --nthreads 1" in said[1][2]
     assert said[4] == ["imbalance-lab sweep: 1 Dask worker thread at tcp://10.0.0.5:8786 again; going on"]
     assert f"Dask worker {c} left" in said[6][0] and "no Dask worker is left" in said[6][1]
+    # with none left, a leaving worker's slices wait for the next to join, not 'another worker'
+    assert all("again on the next worker to join" in m for m in said[1][:2] + said[6][:1])
     assert stream.getvalue().count("no Dask worker is left") == 2
     assert stream.getvalue().count("left the cluster") == 3
 
@@ -332,3 +337,43 @@ def test_workers_unlike_the_client_are_refused_before_any_work(cluster):
             executor._check_workers()
     assert info.value.name == "executor.dask"
     assert "numpy" in str(info.value) and "(client 0.0)" in str(info.value)
+
+
+class _Listener:
+    """A TCP port where something other than a Dask scheduler listens:
+    ``silent`` accepts and never writes (the kernel completes the TCP
+    handshake from the backlog); ``http`` is a web server, like the
+    scheduler's own dashboard."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __enter__(self):
+        if self.kind == "silent":
+            self.server = socket.socket()
+            self.server.bind(("127.0.0.1", 0))
+            self.server.listen(8)
+            port = self.server.getsockname()[1]
+        else:
+            self.server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+            port = self.server.server_address[1]
+        return f"tcp://127.0.0.1:{port}"
+
+    def __exit__(self, *exc):
+        if self.kind == "silent":
+            self.server.close()
+        else:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+@pytest.mark.timeout(60)  # a regression hangs: fail it, not the suite
+@pytest.mark.parametrize("kind", ["silent", "http"])
+def test_a_port_where_something_else_listens_is_refused_not_waited_on_for_ever(kind):
+    # dask/distributed#8071: Client bounds the TCP connect but not the
+    # handshake, and waited for ever on the scheduler's dashboard port.
+    with _Listener(kind) as address, pytest.raises(InvalidParameterError) as info:
+        DaskExecutor(address, connect_timeout=1, field="--scheduler")
+    assert info.value.name == "--scheduler" and info.value.value == address
+    assert "something listens there but" in str(info.value) and "Scheduler at:" in str(info.value)

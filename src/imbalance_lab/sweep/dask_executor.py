@@ -212,9 +212,12 @@ class WorkerWatch:
         left = sorted(self._known - set(now)) if self._known is not None else []
         self._known = set(now)
         threads = sum(now.values())
+        # Where the slices of a worker that left go next: with none left they
+        # wait, which the 'no Dask worker is left' line below says.
+        again = "another worker" if threads else "the next worker to join"
         messages = [
             f"imbalance-lab sweep: Dask worker {worker} left the cluster; Dask runs the slices it "
-            f"had again on another worker (a slice whose workers die "
+            f"had again on {again} (a slice whose workers die "
             f"distributed.scheduler.allowed-failures + 1 times is recorded failed)"
             for worker in left
         ]
@@ -349,13 +352,12 @@ def _connect(address: Any, field: str, connect_timeout: float | None, worker_tim
 
     if connect_timeout is None:
         connect_timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
+    if isinstance(address, str):
+        _check_it_speaks_dask(address, field, connect_timeout)
     try:
         client = Client(address, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise InvalidParameterError(
-            field, address,
-            f"the address of a running Dask scheduler; none answered within {connect_timeout:g} s ({exc})",
-        ) from exc
+        raise _no_scheduler(field, address, connect_timeout, exc) from exc
     try:
         client.wait_for_workers(1, timeout=worker_timeout)
     except (OSError, TimeoutError) as exc:
@@ -366,6 +368,59 @@ def _connect(address: Any, field: str, connect_timeout: float | None, worker_tim
             f"(start some with: dask worker {address} --nthreads 1)",
         ) from exc
     return client
+
+
+def _check_it_speaks_dask(address: str, field: str, timeout: float) -> None:
+    """Open one Dask connection to ``address`` and close it, or raise naming
+    ``field``: nothing accepts within ``timeout`` seconds, or something does
+    but gives no Dask handshake within 2 s more.
+
+    Why not let ``Client`` do it: distributed (2026.8, dask/distributed#8071)
+    bounds the TCP connect by its timeout but not the handshake after it, so
+    a Client pointed at a port where something else listens (the
+    scheduler's own dashboard, any web server) waits for ever. Here the whole
+    connection, handshake included, has one deadline. It runs on a loop of
+    its own in a thread of its own, so it also works where an event loop is
+    already running (a notebook)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import CommClosedError, connect
+    from distributed.security import Security
+
+    # connect() gives up at `timeout` when nothing accepts; the handshake's
+    # own deadline comes a little later, so that the two causes cannot race
+    # and each gets its own message.
+    deadline = timeout + 2
+
+    async def handshake():
+        args = Security().get_connection_args("client")
+        comm = await asyncio.wait_for(connect(address, timeout=timeout, **args), deadline)
+        await comm.close()
+
+    not_dask = ("the address of a running Dask scheduler; something listens there but {} "
+                "(a dashboard or another service? `dask scheduler` prints its address as "
+                "'Scheduler at: tcp://...')")
+    with ThreadPoolExecutor(1) as thread:
+        try:
+            thread.submit(asyncio.run, handshake()).result()
+        except TimeoutError as exc:  # connected, but no handshake came back
+            raise InvalidParameterError(
+                field, address, not_dask.format(f"did not answer as one within {deadline:g} s"),
+            ) from exc
+        except CommClosedError as exc:  # connected, then hung up on Dask's handshake
+            raise InvalidParameterError(
+                field, address, not_dask.format("closed the connection instead of answering as one"),
+            ) from exc
+        except OSError as exc:
+            raise _no_scheduler(field, address, timeout, exc) from exc
+
+
+def _no_scheduler(field: str, address: str, timeout: float, exc: Exception) -> InvalidParameterError:
+    return InvalidParameterError(
+        field, address,
+        f"the address of a running Dask scheduler; none answered within {timeout:g} s ({exc})",
+    )
 
 
 def _outcome(future, spec: dict) -> SliceOutcome:
