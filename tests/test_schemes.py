@@ -255,8 +255,90 @@ def test_json_stringified_label_keys_still_match_integer_labels():
 
 def test_weight_mapping_with_a_label_not_in_the_fold_is_an_error():
     _, y = _data()
-    with pytest.raises(InvalidParameterError, match="a class"):
+    with pytest.raises(InvalidParameterError) as info:
         _build({"weight": {0: 1, 7: 5}}, y)
+    assert str(info.value) == (
+        "weight[7]=5 is invalid: a class of the training fold, which has classes [0, 1], "
+        "or a role ('minority', 'majority')"
+    )
+
+
+ROLE_TEXT = "or a role ('minority', 'majority')"
+
+
+@pytest.mark.parametrize(
+    ("spec", "y", "message"),
+    [
+        ({"weight": {0: 1, 7: 3}}, [0, 0, 0, 1],
+         f"schemes[2].weight[7]=3 is invalid: a class of data set 'd' (datasets[0]), which has classes [0, 1], "
+         f"{ROLE_TEXT}"),
+        # a typo of a role gets the close one
+        ({"weight": {"minorty": 3, "majority": 1}}, [0, 0, 0, 1],
+         f"schemes[2].weight['minorty']=3 is invalid: a class of data set 'd' (datasets[0]), which has classes "
+         f"[0, 1], {ROLE_TEXT}; did you mean 'minority'?"),
+        # explicit weights need every class: roles name two of three
+        ({"weight": {"minority": 3, "majority": 1}}, [0, 0, 0, 1, 1, 2],
+         "schemes[2].weight={'minority': 3, 'majority': 1} is invalid: a value for every class of data set 'd' "
+         "(datasets[0]), which has classes [0, 1, 2]; missing [1]"),
+        # the minority (least frequent) is 1 here, given again by its label
+        ({"weight": {"minority": 3, 1: 2, 0: 1}}, [0, 0, 0, 1],
+         "schemes[2].weight={'minority': 3, 1: 2, 0: 1} is invalid: one value per class of data set 'd' "
+         "(datasets[0]); class 1 is given twice, as 'minority' and 1"),
+        ({"oversample": "replicate", "factors": {2: 3}}, [0, 0, 0, 1],
+         f"schemes[2].factors[2]=3 is invalid: a class of data set 'd' (datasets[0]), which has classes [0, 1], "
+         f"{ROLE_TEXT}"),
+        ({"sampler": "replicate", "params": {"factors": {"1": 2, 5: 2}}}, [0, 0, 0, 1],
+         f"schemes[2].params.factors[5]=2 is invalid: a class of data set 'd' (datasets[0]), which has classes "
+         f"[0, 1], {ROLE_TEXT}"),
+        ({"oversample": "smote", "sampling_strategy": {7: 30}}, [0, 0, 0, 1],
+         f"schemes[2].sampling_strategy[7]=30 is invalid: a class of data set 'd' (datasets[0]), which has "
+         f"classes [0, 1], {ROLE_TEXT}"),
+    ],
+)
+def test_check_classes_names_the_key_its_value_and_whose_classes(spec, y, message):
+    scheme = schemes.parse_scheme(spec, "schemes[2]")
+    with pytest.raises(InvalidParameterError) as info:
+        scheme.check_classes(np.array(y), field="schemes[2]", data="data set 'd' (datasets[0])")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "none",
+        {"weight": "balanced"},
+        {"weight": {0: 1, 1: 3}},
+        {"weight": {"0": 1, "1": 3}},  # labels as JSON gives them back
+        {"weight": {"minority": 3, "majority": 1}},
+        {"oversample": "replicate", "factors": {"minority": 2}},
+        {"oversample": "smote", "sampling_strategy": {1: 6}},
+        {"threshold": "prior"},
+    ],
+)
+def test_check_classes_accepts_what_build_resolves(spec):
+    schemes.parse_scheme(spec).check_classes(np.array([0, 0, 0, 0, 1, 1]))
+
+
+def test_a_sampling_strategy_mapping_survives_the_json_of_a_slice_spec():
+    # The slice spec goes to the notebook as JSON, which turns the label 1
+    # into "1": imbalanced-learn then found no class "1" and every unit was skipped.
+    X, y = _data(n_major=60, n_minor=12)
+    for spec in ({"oversample": "random", "sampling_strategy": {1: 30}},
+                 json.loads(json.dumps({"oversample": "random", "sampling_strategy": {1: 30}})),
+                 {"oversample": "random", "sampling_strategy": {"minority": 30}}):
+        estimator, _ = _build(spec, y)
+        assert schemes.fitted_train_rows(estimator.fit(X, y)) == 60 + 30
+
+
+def test_an_explicit_weight_mapping_missing_a_class_is_refused_when_built():
+    _, y = _data()
+    y = np.concatenate([y, [2, 2, 2]])
+    with pytest.raises(InvalidParameterError) as info:
+        _build({"weight": {0: 1, 1: 5}}, y)
+    assert str(info.value) == (
+        "weight={0: 1, 1: 5} is invalid: a value for every class of the training fold, "
+        "which has classes [0, 1, 2]; missing [2]"
+    )
 
 
 def test_sampler_goes_after_impute_and_scale_and_rows_are_counted():

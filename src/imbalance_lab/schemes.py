@@ -29,9 +29,12 @@ any of them with ``correct: true``          the label followed by ``+correct``
 
 Labels list the parameters the config gave, sorted by name, numbers in their
 shortest form (``3.0`` prints as ``3``). Explicit weight and factor mappings
-take class labels or the roles ``minority`` / ``majority`` (the least and the
-most frequent class of the training fold; the minority can also be given by
-the caller as ``positive``).
+(and a sampler's ``sampling_strategy`` mapping) take class labels or the roles
+``minority`` / ``majority`` (the least and the most frequent class of the
+training fold; the minority can also be given by the caller as ``positive``).
+Each key must name a class of the data, and an explicit weight mapping must
+give every class a weight: :meth:`Scheme.check_classes` checks that against
+a data set's labels, which a sweep does when it plans, before any unit runs.
 
 How a scheme is built on one training fold (:meth:`Scheme.build`):
 
@@ -91,6 +94,9 @@ _SAMPLING_TYPES = {
 #: Class roles an explicit mapping may use instead of labels.
 ROLES = ("minority", "majority")
 
+#: Sampler parameters that may be a {label: value} mapping.
+_LABEL_KEYED = ("factors", "sampling_strategy")
+
 #: Step names in built pipelines.
 SAMPLER_STEP = "resample"
 COUNT_STEP = "count_rows"
@@ -132,6 +138,40 @@ class Scheme:
     def params_json(self) -> str:
         return json.dumps(self.params, sort_keys=True)
 
+    def label_mappings(self) -> dict[str, Mapping]:
+        """The scheme's ``{label: value}`` mappings by their field under the
+        scheme: ``weight`` (explicit weights), ``factors`` and
+        ``sampling_strategy`` (``params.factors``, ... for a ``sampler:``)."""
+        if self.family == "weight":
+            return {"weight": self.name} if isinstance(self.name, Mapping) else {}
+        if self.family not in ("oversample", "undersample", "sampler"):
+            return {}
+        params, prefix = (self.options["params"], "params.") if self.family == "sampler" else (self.options, "")
+        return {f"{prefix}{key}": params[key] for key in _LABEL_KEYED if isinstance(params.get(key), Mapping)}
+
+    def check_classes(self, y: Any, *, field: str | None = None, data: str = "y", positive: Any = None) -> None:
+        """Check every ``{label: value}`` mapping of the scheme against the
+        classes of ``y`` as :meth:`build` will resolve them: each key a class
+        or a role, no class given twice, and every class given a weight.
+
+        ``field`` prefixes the names in errors (``schemes[3]``); ``data`` says
+        whose classes they are in messages (``data set 'ecoli1' (datasets[0])``);
+        ``positive`` is the minority label, as for :meth:`build` (by default the
+        least frequent class). Raises :class:`InvalidParameterError` naming the
+        key (``schemes[3].weight[7]``) and its value.
+        """
+        if self.label_mappings():
+            y, classes, counts = weights.check_labels(y, name=data)
+            self._resolved_mappings(classes, _roles(classes, counts, positive), field, data)
+
+    def _resolved_mappings(self, classes: list, roles: Mapping, field: str | None, data: str) -> dict[str, dict]:
+        return {
+            path: _resolve_mapping(
+                mapping, classes, roles, f"{field}.{path}" if field else path, data, require_all=path == "weight"
+            )
+            for path, mapping in self.label_mappings().items()
+        }
+
     def build(
         self,
         model: Any,
@@ -166,6 +206,7 @@ class Scheme:
             )
         y, classes, counts = weights.check_labels(y_train, name="y_train")
         roles = _roles(classes, counts, positive)
+        resolved = self._resolved_mappings(classes, roles, None, "the training fold")
         if self.binary_only and len(classes) != 2:
             raise UnitSkipped(f"{self.label} is binary only; the training fold has {len(classes)} classes")
         if self.needs_sample_weight and not models.accepts_sample_weight(model):
@@ -179,7 +220,7 @@ class Scheme:
             (models.MODEL_STEP, clone(model))
         ]
         final_name, final = steps[-1]
-        sampler, class_weight = self._sampler_and_weights(y, classes, counts, roles, random_state)
+        sampler, class_weight = self._sampler_and_weights(y, classes, counts, roles, resolved, random_state)
         if sampler is not None:
             resampling.check_sampler_feasible(sampler, y)
         if class_weight is not None:
@@ -199,18 +240,19 @@ class Scheme:
             )
         return estimator, {}
 
-    def _sampler_and_weights(self, y, classes, counts, roles, random_state):
-        """(sampler or None, {label: class weight} or None) for this fold."""
+    def _sampler_and_weights(self, y, classes, counts, roles, resolved, random_state):
+        """(sampler or None, {label: class weight} or None) for this fold;
+        ``resolved`` holds the label mappings with their keys as labels."""
         if self.family == "weight":
             if isinstance(self.name, Mapping):
-                return None, _resolve_mapping(self.name, classes, roles, "weight")
+                return None, resolved["weight"]
             return None, weights.class_weights(y, self.name, **self.options)
         if self.family in ("oversample", "undersample", "sampler"):
             options = dict(self.options["params"] if self.family == "sampler" else self.options)
+            # keys as labels: roles, and labels that JSON turned into text
+            options.update({path.rpartition(".")[2]: value for path, value in resolved.items()})
             if "factor" in options:
                 options["factors"] = {roles["minority"]: options.pop("factor")}
-            elif isinstance(options.get("factors"), Mapping):
-                options["factors"] = _resolve_mapping(options["factors"], classes, roles, "factors")
             name = _sampler_name(self.family, self.name)
             return resampling.make_sampler(name, random_state=random_state, **options), None
         if self.family == "split":
@@ -235,9 +277,13 @@ def _sort_key(label: Any) -> tuple:
     return (str(type(label)), label)
 
 
-def _resolve_mapping(mapping: Mapping, classes: list, roles: Mapping, field_name: str) -> dict:
-    """Turn role names and stringified labels (JSON turns 1 into "1") into labels."""
+def _resolve_mapping(
+    mapping: Mapping, classes: list, roles: Mapping, field_name: str, data: str, *, require_all: bool = False
+) -> dict:
+    """Turn role names and stringified labels (JSON turns 1 into "1") into
+    labels; ``data`` names whose ``classes`` these are, for messages."""
     resolved: dict = {}
+    given_as: dict = {}  # label -> the key that gave it
     by_text = {str(c): c for c in classes}
     for key, value in mapping.items():
         if key in ROLES:
@@ -247,12 +293,22 @@ def _resolve_mapping(mapping: Mapping, classes: list, roles: Mapping, field_name
         elif str(key) in by_text:
             label = by_text[str(key)]
         else:
+            expected = f"a class of {data}, which has classes {classes}, or a role {ROLES}"
+            close = difflib.get_close_matches(str(key), ROLES, n=1, cutoff=0.5) if isinstance(key, str) else []
             raise InvalidParameterError(
-                f"{field_name}[{key!r}]", value, f"a key that is a class {classes} or one of {ROLES}"
+                f"{field_name}[{key!r}]", value, expected + (f"; did you mean {close[0]!r}?" if close else "")
             )
         if label in resolved:
-            raise InvalidParameterError(field_name, dict(mapping), f"one value per class; {label!r} is given twice")
-        resolved[label] = value
+            raise InvalidParameterError(
+                field_name, dict(mapping),
+                f"one value per class of {data}; class {label!r} is given twice, as {given_as[label]!r} and {key!r}",
+            )
+        resolved[label], given_as[label] = value, key
+    missing = [c for c in classes if c not in resolved]
+    if require_all and missing:
+        raise InvalidParameterError(
+            field_name, dict(mapping), f"a value for every class of {data}, which has classes {classes}; missing {missing}"
+        )
     return resolved
 
 
