@@ -6,11 +6,13 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pytest
-from test_sweep_support import FAKE_DATA, fake_config, fake_load
+from test_sweep_support import FAKE_DATA, FakeDataset, fake_config, fake_load
 
 import imbalance_lab
 from imbalance_lab.errors import ConfigError
+from imbalance_lab.sweep.config import parse_config
 from imbalance_lab.sweep.plan import library_versions, plan_sweep, source_hash
 
 
@@ -192,3 +194,84 @@ def test_a_slice_spec_sets_every_optional_key_run_slice_knows():
     assert (spec["unit_time_limit"], spec["keep_n"]) == (7, True)
     # a config left alone limits a unit to 300 s; run_slice called by hand has no limit
     assert fake_config().unit_time_limit == 300 and experiment.DEFAULTS["unit_time_limit"] is None
+
+
+# --------------------------------------------------------- label mappings
+
+
+def labelled_load(spec, field="dataset"):
+    """Like fake_load, with labels as the loaders give them: 0..K-1, the
+    minority of binary data 1; gamma has three classes."""
+    dataset = fake_load(spec, field)
+    n = len(dataset.y)
+    y = np.array([0] * (n - n // 4) + [1] * (n // 4))
+    if spec == "gamma":
+        y = np.array([0] * (n // 2) + [1] * (n // 3) + [2] * (n - n // 2 - n // 3))
+    return FakeDataset(dataset.name, y, dataset.fingerprint)
+
+
+def test_an_explicit_weight_for_a_label_no_data_set_has_is_refused_when_planned():
+    # found by a fresh user: {weight: {0: 1, 7: 3}} ran, and every unit of
+    # the scheme was recorded as an error, showing the key 7 as '7'
+    config = fake_config(schemes=("none", {"weight": {0: 1, 7: 3}}), source="x.yaml")
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(config, load_dataset=labelled_load)
+    assert str(info.value) == (
+        "x.yaml: schemes[1].weight[7]=3 is invalid: a class of data set 'alpha' (datasets[0]), "
+        "which has classes [0, 1], or a role ('minority', 'majority')"
+    )
+    assert (info.value.name, info.value.value) == ("schemes[1].weight[7]", 3)
+
+
+def test_a_label_mapping_error_names_the_scheme_as_written_before_expansion():
+    config = parse_config({
+        "name": "t", "datasets": ["ecoli1"], "ratios": ["native"], "models": ["knn"],
+        "schemes": [{"split": "balanced", "size_share": [0, 1]},
+                    {"oversample": "replicate", "factors": [{"minority": 2}, {"minority": 3, 1: 2}]}],
+    }, source="x.yaml")
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(config, load_dataset=lambda spec, field: labelled_load("alpha", field))
+    assert str(info.value) == (
+        "x.yaml: schemes[1].factors={'minority': 3, 1: 2} is invalid: one value per class of data set 'alpha' "
+        "(datasets[0]); class 1 is given twice, as 'minority' and 1"
+    )
+
+
+def test_a_weight_mapping_is_checked_against_every_data_set():
+    # binary alpha and beta have both labels; gamma has a third class
+    config = fake_config(schemes=({"weight": {"majority": 1, "minority": 4}},))
+    with pytest.raises(ConfigError) as info:
+        plan_sweep(config, load_dataset=labelled_load)
+    assert str(info.value) == (
+        "schemes[0].weight={'majority': 1, 'minority': 4} is invalid: a value for every class of data set "
+        "'gamma' (datasets[2]), which has classes [0, 1, 2]; missing [1]"
+    )
+
+
+def test_label_mappings_that_fit_every_data_set_are_planned():
+    config = fake_config(datasets=("alpha", "beta"),
+                         schemes=({"weight": {0: 1, 1: 5}}, {"oversample": "replicate", "factors": {1: 2}},
+                                  {"oversample": "smote", "sampling_strategy": {"minority": 40}}))
+    plan = plan_sweep(config, load_dataset=labelled_load)
+    assert len(plan.units) == 2 * 2 * 3 * 2 * 2
+
+
+def test_a_data_set_unavailable_here_leaves_its_labels_unchecked():
+    from imbalance_lab.datasets import DatasetUnavailable
+
+    def beta_broken(spec, field):
+        if spec == "beta":
+            raise DatasetUnavailable("beta", "load_beta() raised KeyError: 'class'")
+        return labelled_load(spec, field)
+
+    config = fake_config(datasets=("alpha", "beta"), schemes=({"weight": {0: 1, 1: 5}},))
+    assert plan_sweep(config, load_dataset=beta_broken).data["beta"].unavailable is not None
+
+
+def test_run_sweep_refuses_a_label_mapping_before_any_work(tmp_path):
+    from imbalance_lab.sweep import run_sweep
+
+    config = fake_config(schemes=({"weight": {0: 1, 7: 3}},))
+    with pytest.raises(ConfigError, match=r"^schemes\[0\]\.weight\[7\]=3 is invalid"):
+        run_sweep(config, out=tmp_path / "out", load_dataset=labelled_load)
+    assert not (tmp_path / "out").exists()

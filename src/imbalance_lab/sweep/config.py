@@ -101,6 +101,10 @@ class Config:
     jobs: int | None = None
     executor: Any = "local"
     description: str = ""
+    #: The field each of ``schemes`` was written in (``schemes[1]`` for every
+    #: scheme a list in ``schemes[1]`` expands to), for errors found later;
+    #: empty when built directly, where ``schemes[i]`` is the i-th scheme.
+    scheme_fields: tuple[str, ...] = ()
     #: The file the config came from (None when built from a mapping).
     source: str | None = None
     #: The YAML text as written, kept in the manifest for reproduction.
@@ -197,7 +201,7 @@ def parse_config(data: Any, *, source: str | None = None, text: str | None = Non
     # The names last: these checks import the modules that own them.
     datasets = tuple(check.unique_list("datasets", values["datasets"], check.dataset))
     models = tuple(check.unique_list("models", values["models"], check.model, check.model_identity))
-    schemes = tuple(check.schemes(values["schemes"]))
+    schemes, scheme_fields = check.schemes(values["schemes"])
 
     return Config(
         name=name,
@@ -205,7 +209,8 @@ def parse_config(data: Any, *, source: str | None = None, text: str | None = Non
         datasets=datasets,
         ratios=ratios,
         models=models,
-        schemes=schemes,
+        schemes=tuple(schemes),
+        scheme_fields=tuple(scheme_fields),
         seeds=seeds,
         cv=cv,
         metrics=metrics,
@@ -358,12 +363,13 @@ class _Checker:
         spec = models.validate_model_spec(value)
         return canonical_json([spec.name, dict(spec.params), spec.scale])
 
-    def schemes(self, value: Any) -> list:
+    def schemes(self, value: Any) -> tuple[list, list[str]]:
+        """The schemes, list-valued fields expanded, and the field of each."""
         from imbalance_lab import schemes
 
         if not isinstance(value, list) or not value:
             self.fail("schemes", value, "a non-empty list of schemes")
-        expanded = []
+        expanded, fields = [], []
         seen: dict[str, str] = {}
         for i, spec in enumerate(value):
             for variant in self.scheme_axes(f"schemes[{i}]", spec):
@@ -373,7 +379,8 @@ class _Checker:
                     self.fail(f"schemes[{i}]", variant, f"a scheme not already listed (same as {seen[key]})")
                 seen[key] = f"schemes[{i}]"
                 expanded.append(_plain(variant))
-        return expanded
+                fields.append(f"schemes[{i}]")
+        return expanded, fields
 
     def scheme_axes(self, name: str, spec: Any) -> list:
         """Expand list-valued fields of a scheme mapping into one scheme each."""

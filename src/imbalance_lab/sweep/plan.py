@@ -25,7 +25,7 @@ from typing import Any
 
 import imbalance_lab
 from imbalance_lab import rows
-from imbalance_lab.errors import ConfigError, ImbalanceLabError, UnitSkipped
+from imbalance_lab.errors import ConfigError, ImbalanceLabError, InvalidParameterError, UnitSkipped
 from imbalance_lab.sweep.config import Config, canonical_json
 
 #: Libraries whose versions enter the cache key when the package's own
@@ -156,6 +156,13 @@ def plan_sweep(
     names were refused by the config already. ``load_dataset(spec, field)``
     (default ``datasets.load_spec``) returns an object with ``.name``, ``.y``,
     ``.fingerprint`` and ``.citation``.
+
+    Once a data set is loaded its labels are known (0..K-1 for every loader),
+    and every scheme's ``{label: value}`` mapping (explicit weights, factors,
+    ``sampling_strategy``) is checked against them: a key that is no class of
+    the data set, or an explicit weight mapping that leaves a class out, is a
+    :class:`ConfigError` naming the key (``schemes[0].weight[7]=3``) and the
+    data set, rather than an error in every unit of that scheme.
     """
     if load_dataset is None:
         from imbalance_lab.datasets import load_spec as load_dataset
@@ -176,7 +183,9 @@ def plan_sweep(
 
     data: dict[str, DataInfo] = {}
     for i, spec in enumerate(config.datasets):
-        info = _load_info(load_dataset, spec, f"datasets[{i}]")
+        info, y = _load_info(load_dataset, spec, f"datasets[{i}]")
+        if y is not None:
+            _check_scheme_labels(config, y, f"data set {info.name!r} (datasets[{i}])")
         data[info.id] = info
 
     slices = []
@@ -277,19 +286,20 @@ def _model_id(spec: Any, label: str) -> str:
     return f"{slug(label)}-{_digest(canonical_json(spec).encode())[:8]}"
 
 
-def _load_info(load_dataset: Callable, spec: Any, field: str) -> DataInfo:
+def _load_info(load_dataset: Callable, spec: Any, field: str) -> tuple[DataInfo, Any]:
+    """The data set's :class:`DataInfo` and its labels (None when it cannot be loaded here)."""
     try:
         dataset = load_dataset(spec, field=field)
     except UnitSkipped as exc:  # a loader that cannot run in this environment: a recorded skip
         from imbalance_lab.datasets import dataset_name
 
         name = dataset_name(spec)
-        return DataInfo(_data_id(name, spec), name, spec, None, 0, unavailable=exc.reason)
+        return DataInfo(_data_id(name, spec), name, spec, None, 0, unavailable=exc.reason), None
     except ImbalanceLabError:
         raise
     except Exception as exc:  # a file that is missing or unreadable, a bad download
         raise ConfigError(field, spec, f"a data set that loads ({type(exc).__name__}: {exc})") from None
-    return DataInfo(
+    info = DataInfo(
         id=_data_id(dataset.name, spec),
         name=dataset.name,
         spec=spec,
@@ -297,6 +307,21 @@ def _load_info(load_dataset: Callable, spec: Any, field: str) -> DataInfo:
         n_samples=len(dataset.y),
         citation=getattr(dataset, "citation", "") or "",
     )
+    return info, dataset.y
+
+
+def _check_scheme_labels(config: Config, y: Any, data: str) -> None:
+    """Refuse a scheme whose ``{label: value}`` mapping does not fit the
+    classes of ``y`` (``data`` names the data set), before any unit runs.
+    The minority is found as the units find it: the least frequent class."""
+    from imbalance_lab import schemes
+
+    for i, spec in enumerate(config.schemes):
+        field = config.scheme_fields[i] if config.scheme_fields else f"schemes[{i}]"
+        try:
+            schemes.parse_scheme(spec, field).check_classes(y, field=field, data=data)
+        except InvalidParameterError as exc:
+            raise ConfigError(exc.name, exc.value, exc.expected, config.source) from None
 
 
 def _data_id(name: str, spec: Any) -> str:
