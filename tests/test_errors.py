@@ -8,6 +8,7 @@ from imbalance_lab.errors import (
     RatioUnreachable,
     UnitSkipped,
     UnknownNameError,
+    unknown_key,
 )
 
 
@@ -50,3 +51,29 @@ def test_long_values_are_shortened():
 @pytest.mark.parametrize("cls", [InvalidParameterError, UnknownNameError, ConfigError])
 def test_user_errors_are_value_errors(cls):
     assert issubclass(cls, ValueError)
+
+
+def test_unknown_key_names_the_path_and_the_value_and_suggests_from_the_key():
+    err = unknown_key("a.b.colour", "colour", [1, 2], ["color", "size"], kind="parameter of X")
+    assert isinstance(err, UnknownNameError)
+    assert str(err) == "a.b.colour=[1, 2] is invalid: unknown parameter of X; did you mean 'color'?"
+    assert (err.name, err.value, err.choices) == ("a.b.colour", [1, 2], ["color", "size"])
+
+
+def test_unknown_key_asked_as_an_invalid_parameter_is_an_unknown_name():
+    # the type of error a caller asks for: UnknownNameError is one
+    err = unknown_key("spec.nmae", "nmae", "x", ["name", "csv"], kind="key", error=InvalidParameterError)
+    assert type(err) is UnknownNameError
+    assert str(err) == "spec.nmae='x' is invalid: unknown key; did you mean 'name'?"
+
+
+def test_unknown_key_as_a_config_error_has_the_same_message():
+    err = unknown_key("datasets[0].csvv", "csvv", "x.csv", ["csv", "synthetic"], kind="key", error=ConfigError)
+    assert type(err) is ConfigError
+    assert str(err) == "datasets[0].csvv='x.csv' is invalid: unknown key; did you mean 'csv'?"
+    assert (err.name, err.value) == ("datasets[0].csvv", "x.csv")
+
+
+def test_unknown_key_without_any_choice_says_there_are_none():
+    err = unknown_key("params.level", "level", 3, [], kind="parameter of sampler 'x'")
+    assert str(err) == "params.level=3 is invalid: unknown parameter of sampler 'x' (there are none)"

@@ -17,7 +17,6 @@ from imbalance_lab.weights import (
     class_weights,
     normalise_class_weights,
     sample_weights,
-    unknown_key,
 )
 
 # The seed's example: class shares 10 / 60 / 30 %.
@@ -236,13 +235,6 @@ def test_unknown_parameter_is_named_with_its_value_and_suggests_the_right_one():
         class_weights([0, 1], "power", alhpa=0.5)
     assert str(info.value) == "alhpa=0.5 is invalid: unknown parameter of scheme 'power'; did you mean 'alpha'?"
     assert info.value.name == "alhpa" and info.value.value == 0.5
-
-
-def test_unknown_key_names_the_path_and_the_value_and_suggests_from_the_key():
-    err = unknown_key("a.b.colour", "colour", [1, 2], ["color", "size"], kind="parameter of X")
-    assert isinstance(err, UnknownNameError)
-    assert str(err) == "a.b.colour=[1, 2] is invalid: unknown parameter of X; did you mean 'color'?"
-    assert (err.name, err.value, err.choices) == ("a.b.colour", [1, 2], ["color", "size"])
 
 
 def test_power_with_an_alpha_so_large_that_weights_underflow():

@@ -38,7 +38,9 @@ class UnknownNameError(InvalidParameterError):
     def __init__(self, name: str, value: Any, choices: Iterable[str], kind: str = "name"):
         self.choices = sorted(choices)
         close = difflib.get_close_matches(str(value), self.choices, n=5, cutoff=0.5)
-        if close:
+        if not self.choices:
+            hint = f"unknown {kind} (there are none)"
+        elif close:
             hint = f"unknown {kind}; did you mean {', '.join(map(repr, close))}?"
         else:
             shown = ", ".join(map(repr, self.choices[:20]))
@@ -56,6 +58,35 @@ class ConfigError(InvalidParameterError):
         super().__init__(name, value, expected)
         if source:
             self.args = (f"{source}: {self.args[0]}",)
+
+
+def unknown_key(
+    name: str,
+    key: Any,
+    value: Any,
+    choices: Iterable[str],
+    kind: str,
+    error: type[InvalidParameterError] = UnknownNameError,
+) -> InvalidParameterError:
+    """The error for a key of a mapping that is not accepted (a parameter, a
+    spec or config key).
+
+    Like every other parameter error it names the key's own path ``name``
+    (``models[0].params.max_iterr``) and the value given under it (``5``),
+    never the parent field, nor the key as if it were the value; the close
+    matches among ``choices`` are looked up for ``key`` (``unknown parameter
+    of LogisticRegression; did you mean 'max_iter'?``).
+
+    The error is an :class:`UnknownNameError` (with ``choices``) when that is
+    an ``error``, as for the default and :class:`InvalidParameterError`;
+    otherwise (a :class:`ConfigError`) an ``error`` with the same message.
+    """
+    unknown = UnknownNameError(name, key, choices, kind=kind)
+    if not issubclass(UnknownNameError, error):
+        return error(name, value, unknown.expected)
+    # the suggestions come from the key; the message shows the value under it
+    InvalidParameterError.__init__(unknown, name, value, unknown.expected)
+    return unknown
 
 
 class UnitSkipped(ImbalanceLabError):

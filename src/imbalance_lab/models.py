@@ -37,8 +37,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import has_fit_parameter
 
-from imbalance_lab.errors import InvalidParameterError, UnknownNameError
-from imbalance_lab.weights import unknown_key
+from imbalance_lab.errors import InvalidParameterError, UnknownNameError, unknown_key
 
 #: Name of the final step of every model pipeline (schemes rely on it).
 MODEL_STEP = "model"

@@ -77,7 +77,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from imbalance_lab import calibration, models, resampling, thresholds, weights
-from imbalance_lab.errors import ConfigError, InvalidParameterError, UnitSkipped, UnknownNameError
+from imbalance_lab.errors import (
+    ConfigError,
+    InvalidParameterError,
+    UnitSkipped,
+    UnknownNameError,
+    unknown_key,
+)
 
 #: Top-level keys that name a scheme's family; a scheme has exactly one.
 FAMILIES = ("weight", "oversample", "undersample", "sampler", "split", "threshold")
@@ -488,13 +494,6 @@ def _config_error(exc: InvalidParameterError, field_name: str, rename: Mapping[s
     return error
 
 
-def _unknown_key(field_name: str, options: Mapping, key: Any, choices: Any, kind: str) -> ConfigError:
-    """A key a scheme does not take, named by its path with the value under it
-    (``schemes[0].size_shar=0.5``), and the close matches among ``choices``."""
-    path = f"{field_name}.{key}"
-    return ConfigError(path, options[key], UnknownNameError(path, key, choices, kind=kind).expected)
-
-
 def _not_a_scheme(field_name: str, spec: Any) -> ConfigError:
     expected = f"'none' or a mapping with one of the keys {FAMILIES}"
     # the cut-off of UnknownNameError's suggestions
@@ -525,7 +524,8 @@ def parse_scheme(spec: Any, field: str = "scheme") -> Scheme:
         if not families:
             unknown = [k for k in spec if k != "correct"]
             if unknown:
-                raise _unknown_key(field, spec, unknown[0], FAMILIES, "scheme key")
+                key = unknown[0]
+                raise unknown_key(f"{field}.{key}", key, spec[key], FAMILIES, "scheme key", error=ConfigError)
             raise ConfigError(field, dict(spec), f"one of the keys {FAMILIES}")
         raise ConfigError(
             field, dict(spec),
@@ -645,7 +645,10 @@ def _parse_split(name: Any, options: dict, field_name: str) -> dict:
         raise ConfigError(f"{field_name}.split", name, "'balanced' or a total factor >= 1")
     unknown = [k for k in options if k not in ("size_share", "integer_size")]
     if unknown:
-        raise _unknown_key(field_name, options, unknown[0], ("size_share", "integer_size"), "key of split")
+        key = unknown[0]
+        raise unknown_key(
+            f"{field_name}.{key}", key, options[key], ("size_share", "integer_size"), "key of split", error=ConfigError
+        )
     if "size_share" not in options:
         raise ConfigError(f"{field_name}.size_share", None, "a number in [0, 1] (1 = all copies, 0 = all weight)")
     if not isinstance(options.get("integer_size", True), bool):

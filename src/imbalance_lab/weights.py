@@ -33,7 +33,7 @@ computation.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from imbalance_lab.errors import InvalidParameterError, UnknownNameError
+from imbalance_lab.errors import InvalidParameterError, UnknownNameError, unknown_key
 
 # The label check is shared with datasets and resampling; it stays importable
 # from here (weights.check_labels), where callers have long found it.
@@ -56,7 +56,6 @@ __all__ = [
     "check_label_mapping",
     "check_scheme",
     "plain_label",
-    "unknown_key",
     "class_weights",
     "normalise_class_weights",
     "sample_weights",
@@ -108,21 +107,6 @@ def check_number(
     is_real = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
     if not (is_real and math.isfinite(value) and accept(value)):
         raise InvalidParameterError(name, value, expected)
-
-
-def unknown_key(name: str, key: Any, value: Any, choices: Iterable[str], kind: str) -> UnknownNameError:
-    """The error for a key that is not accepted (a parameter, a spec key).
-
-    Like every other parameter error it names the key's own path ``name``
-    (``models[0].params.max_iterr``) and the value given under it (``5``),
-    never the key as if it were the value; the close matches among
-    ``choices`` are looked up for ``key`` (``unknown parameter of
-    LogisticRegression; did you mean 'max_iter'?``).
-    """
-    error = UnknownNameError(name, key, choices, kind=kind)
-    # the suggestions come from the key; the message shows the value under it
-    InvalidParameterError.__init__(error, name, value, error.expected)
-    return error
 
 
 def _check_positive_weight(name: str, value: Any) -> None:
