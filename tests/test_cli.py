@@ -170,3 +170,25 @@ def test_report_out_is_checked_before_the_results_folder(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "nowhere"), "--out", str(blocker)]) == 2
     err = capsys.readouterr().err
     assert f"--out='{blocker}' is invalid" in err and "results_dir" not in err
+
+
+@pytest.mark.parametrize("command", [["sweep", "no-such.yaml"], ["report", "no-such-folder"], ["audit"],
+                                     ["calibration"]])
+@pytest.mark.parametrize("where", ["empty", "file", "under a file"])
+def test_every_out_flag_is_checked_under_its_name_before_any_work(tmp_path, monkeypatch, capsys, command, where):
+    from imbalance_lab import kernels
+
+    def never(*args, **kwargs):
+        raise AssertionError("a notebook ran before --out was checked")
+
+    monkeypatch.setattr(kernels, "execute_notebook", never)
+    (tmp_path / "afile").write_text("mine")
+    out = {"empty": "", "file": str(tmp_path / "afile"), "under a file": str(tmp_path / "afile" / "sub")}[where]
+    why = {"empty": "a folder path (it is empty)",
+           "file": "(this path is a file)",
+           "under a file": f"({tmp_path / 'afile'} is a file, so no folder can be made in it)"}[where]
+    assert cli.main([*command, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imbalance-lab {command[0]}: error: --out={out!r} is invalid: ") and why in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "afile").read_text() == "mine"

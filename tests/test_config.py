@@ -42,7 +42,15 @@ def _with(path: str, value, base=BASE):
     return data
 
 
-DELETE = object()
+class _Delete:
+    """Marks a key to remove; its repr is the same in every process, so
+    the test ids are too (pytest-xdist compares them across workers)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
 
 # (dotted path to change, new value, field the error must name, value it must show)
 CASES = [

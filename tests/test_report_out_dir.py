@@ -9,6 +9,7 @@ from test_report_fixture import cached_results
 
 import imbalance_lab.report.export
 from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.folders import check_output_folder
 from imbalance_lab.report import build_report, sections
 
 
@@ -61,4 +62,4 @@ def test_a_folder_or_a_path_still_to_be_made_is_accepted(tmp_path, monkeypatch, 
     folder = shutil.copytree(cached_results(), tmp_path / "results")
     rep = sections.open_report(folder, out, metrics=["mcc"])
     assert rep.out_dir == Path(out) and rep.figures_dir == Path(out, "figures")
-    assert sections.check_out_dir(out, "--out") == Path(out)
+    assert check_output_folder(out, "--out", "the report") == Path(out)

@@ -18,7 +18,7 @@ NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "equivalence.ipyn
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
-        type=Path,
+        metavar="DIR",  # kept as typed: Path("") would be the working folder, not an error
         default=DEFAULT_OUT,
         help=f"output folder (default: {DEFAULT_OUT})",
     )
@@ -74,11 +74,10 @@ def run(args: argparse.Namespace) -> int:
     import papermill
 
     from imbalance_lab import KERNEL_NAME, kernels
-    from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError
+    from imbalance_lab.errors import ImbalanceLabError
+    from imbalance_lab.folders import check_output_folder
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InvalidParameterError("--out", str(out), "a folder (this is a file)")
+    out = check_output_folder(args.out, "--out", "the audit")
     if not NOTEBOOK.is_file():
         raise ImbalanceLabError(f"the audit notebook is missing: {NOTEBOOK}")
     known = set(papermill.inspect_notebook(str(NOTEBOOK)))

@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     }
     from papermill.exceptions import PapermillExecutionError
 
+    from imbalance_lab.folders import check_output_folder
+
+    check_output_folder(args.out, "--out", "the simulation")  # under the flag's name, first
     try:
         output = execute(args.out, parameters)
     except PapermillExecutionError as exc:
@@ -77,6 +80,7 @@ def execute(out, parameters: dict | None = None, *, notebook: Path = NOTEBOOK, p
 
     from imbalance_lab import KERNEL_NAME, kernels
     from imbalance_lab.errors import InvalidParameterError
+    from imbalance_lab.folders import check_output_folder
     from imbalance_lab.prior_shift_study import check_parameters, run_study
 
     parameters = dict(parameters or {})
@@ -94,7 +98,7 @@ def execute(out, parameters: dict | None = None, *, notebook: Path = NOTEBOOK, p
             "notebook", str(notebook), "notebooks/calibration.ipynb of a source checkout (make setup)"
         )
 
-    out_dir = Path(out).resolve()
+    out_dir = check_output_folder(out, "out", "the simulation").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / "calibration.ipynb"
     kernels.execute_notebook(notebook, output, {**parameters, "out_dir": str(out_dir)},

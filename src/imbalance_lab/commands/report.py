@@ -29,11 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imbalance_lab.folders import check_output_folder
     from imbalance_lab.report import build_report
-    from imbalance_lab.report.sections import check_out_dir
 
     if args.out is not None:  # under the flag's own name, before the folder or a config is read
-        check_out_dir(args.out, "--out")
+        check_output_folder(args.out, "--out", "the report")
     results_dir = Path(args.results_dir)
     if results_dir.is_file() and results_dir.suffix.lower() in CONFIG_SUFFIXES:
         from imbalance_lab.sweep import results_folder

@@ -33,16 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from imbalance_lab.errors import InvalidParameterError
     from imbalance_lab.sweep import load_config, run_sweep
+    from imbalance_lab.sweep.store import check_results_folder
 
     # The flags are checked under their own names, before the config and any work.
     if args.jobs is not None and args.jobs < 1:
         raise InvalidParameterError("--jobs", args.jobs, "an integer >= 1")
-    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise InvalidParameterError("--out", args.out, "a folder to write the results in (this path is a file)")
+    if args.out is not None:
+        check_results_folder(args.out, "--out")
     config = load_config(args.config)  # every config error is raised here, before any work
     # `kill` (SIGTERM) stops the sweep like Ctrl-C: the workers and their
     # kernels are stopped and what was recorded stays recorded.

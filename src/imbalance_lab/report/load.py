@@ -12,7 +12,6 @@ any figure is drawn.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,10 @@ from imbalance_lab.errors import InvalidParameterError, _short_repr
 from imbalance_lab.sweep.store import (
     MANIFEST,
     MANIFEST_LAYOUT,
+    REQUIRED_MANIFEST_FIELDS,
     ResultsStore,
     UnreadableTable,
+    read_manifest_file,
     read_table,
 )
 
@@ -42,11 +43,6 @@ NUMERIC_COLUMNS = (
 #: ``score_kind`` is text: proba, decision or none).
 NUMERIC_PREDICTIONS = ("repeat", "fold", "row", "score")
 
-#: Fields of manifest.json every manifest `imbalance-lab sweep` writes holds
-#: and the report cannot do without: its format, the slices whose files are
-#: the results, and every unit's status (units without rows are known only
-#: from there).
-REQUIRED_MANIFEST_FIELDS = ("layout", "slices", "units")
 #: The JSON type of each manifest field the report reads (optional fields may
 #: also be null: not recorded).
 MANIFEST_FIELD_TYPES = {
@@ -200,27 +196,13 @@ def _read_manifest(path: Path) -> dict:
     """The folder's manifest.json. Without it nothing says which files are
     this sweep's results (or that the folder holds a sweep's results at all),
     so a folder without one is refused rather than read file by file."""
-    file = path / MANIFEST
-    if not file.exists():
+    manifest = read_manifest_file(path, "results_dir")
+    if manifest is None:
         raise InvalidParameterError(
             "results_dir", str(path),
             f"it holds no {MANIFEST}, so it is not a results folder written by `imbalance-lab sweep` "
             "(the manifest says which rows/*.parquet are the results); pass the folder a sweep "
             "wrote, or run `imbalance-lab sweep CONFIG --out FOLDER`",
-        )
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidParameterError(
-            "results_dir", str(path), f"{MANIFEST} is not valid JSON ({exc})"
-        ) from exc
-    except OSError as exc:
-        raise InvalidParameterError(
-            "results_dir", str(path), f"{MANIFEST} cannot be read ({type(exc).__name__}: {exc.strerror or exc})"
-        ) from exc
-    if not isinstance(manifest, dict):
-        raise InvalidParameterError(
-            "results_dir", str(path), f"{MANIFEST} does not hold a JSON object"
         )
     return manifest
 

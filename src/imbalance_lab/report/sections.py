@@ -24,6 +24,7 @@ import pandas as pd
 
 from imbalance_lab import rows as row_layout
 from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError, UnknownNameError
+from imbalance_lab.folders import check_output_folder
 from imbalance_lab.report import aggregate, figures, stats
 from imbalance_lab.report.load import Results, RunInfo, load_results, read_predictions, run_info
 
@@ -140,7 +141,7 @@ def open_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
     run, else the first scheme); ``n_bins``: bins of the reliability curves.
     """
     if out_dir is not None:
-        out_dir = check_out_dir(out_dir)
+        out_dir = check_output_folder(out_dir, "out_dir", "the report")
     stats.check_alpha(alpha)
     stats.check_posthoc(posthoc)
     if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 2:
@@ -164,22 +165,6 @@ def open_report(results_dir, out_dir=None, *, metrics=None, alpha: float = 0.05,
     out = out_dir if out_dir is not None else results.path
     return Report(results=results, out_dir=out, rows=rows, metrics=list(metrics), alpha=alpha,
                   posthoc=posthoc, baseline=baseline, n_bins=n_bins)
-
-
-def check_out_dir(out_dir, name: str = "out_dir") -> Path:
-    """``out_dir`` as a :class:`~pathlib.Path`, once sure a folder can be
-    there: raises :class:`InvalidParameterError` naming ``name`` (``--out``
-    on the command line) when the path, or a folder above it, is a file."""
-    path = Path(out_dir)
-    for place in (path, *path.parents):
-        if not os.path.lexists(place):
-            continue
-        if place.is_dir():
-            return path
-        what = "is a file" if place.is_file() else "is not a folder"
-        where = f"this path {what}" if place == path else f"{place} {what}, so no folder can be made in it"
-        raise InvalidParameterError(name, str(out_dir), f"a folder to write the report in ({where})")
-    return path
 
 
 def show(blocks) -> None:

@@ -120,7 +120,7 @@ def run_sweep(
     """
     from imbalance_lab.sweep.executors import make_executor
     from imbalance_lab.sweep.plan import plan_sweep
-    from imbalance_lab.sweep.store import ResultsStore, now
+    from imbalance_lab.sweep.store import ResultsStore, check_results_folder, now
 
     started, started_at = time.perf_counter(), now()
 
@@ -131,6 +131,7 @@ def run_sweep(
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
     root = results_folder(config, out)
+    check_results_folder(root, "out")
     if executor is None:
         executor = make_executor(config.executor, jobs, config.source)
 

@@ -45,10 +45,14 @@ import pyarrow.parquet as pq
 
 import imbalance_lab
 from imbalance_lab import rows
-from imbalance_lab.errors import ImbalanceLabError
+from imbalance_lab.errors import ImbalanceLabError, InvalidParameterError
+from imbalance_lab.folders import check_output_folder
 
 MANIFEST = "manifest.json"
 MANIFEST_LAYOUT = 1
+#: Fields every manifest the sweep writes holds: its format, the slices whose
+#: files are the results, and every unit's status.
+REQUIRED_MANIFEST_FIELDS = ("layout", "slices", "units")
 #: Unit statuses that are final: such a unit is not run again (until its key changes).
 DONE = ("ok", "skipped")
 #: A paced manifest write waits this many times as long as the last write took.
@@ -127,6 +131,61 @@ def atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, text.encode("utf-8") + b"\n")
 
 
+def read_manifest_file(folder: str | Path, name: str) -> dict | None:
+    """The ``manifest.json`` of the results folder ``folder`` as a dict, or
+    None when it has none. Raises :class:`InvalidParameterError` naming
+    ``name`` and the folder when the file cannot be read, is not JSON, or
+    does not hold a JSON object."""
+    folder = Path(folder)
+    file = folder / MANIFEST
+    if not file.exists():
+        return None
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidParameterError(name, str(folder), f"{MANIFEST} is not valid JSON ({exc})") from exc
+    except OSError as exc:
+        raise InvalidParameterError(
+            name, str(folder), f"{MANIFEST} cannot be read ({type(exc).__name__}: {exc.strerror or exc})"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise InvalidParameterError(name, str(folder), f"{MANIFEST} does not hold a JSON object")
+    return manifest
+
+
+def check_results_folder(folder: str | Path, name: str) -> None:
+    """Refuse, naming ``name`` and the path, a folder a sweep may not write
+    its results into: an empty path; a path that is a file or lies under
+    one; a folder that holds anything (hidden files aside) but no manifest a
+    sweep wrote. A sweep writes ``rows/``, ``notebooks/`` and the rest into
+    its folder and replaces files of the same names, so it writes only into
+    a new or empty folder or one of its own earlier runs (to resume or extend
+    it), never among a user's files."""
+    folder = check_output_folder(folder, name, "the results")
+    if not folder.exists():
+        return  # a folder still to be made
+    manifest = read_manifest_file(folder, name)
+    if manifest is None:
+        others = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            raise InvalidParameterError(
+                name, str(folder),
+                f"a new or empty folder, or the results folder of an earlier sweep; it holds {shown} "
+                f"but no {MANIFEST}, and the sweep would write among (and over) those files",
+            )
+        return
+    missing = [field for field in REQUIRED_MANIFEST_FIELDS if field not in manifest]
+    if missing or manifest["layout"] != MANIFEST_LAYOUT:
+        why = (f"lacks the field(s) {missing} every sweep manifest holds" if missing
+               else f"is in manifest layout {manifest['layout']!r}, not {MANIFEST_LAYOUT}")
+        raise InvalidParameterError(
+            name, str(folder),
+            f"a new or empty folder, or the results folder of an earlier sweep; its {MANIFEST} {why}, "
+            "so it was not written by this imbalance-lab's sweep; choose another folder",
+        )
+
+
 class ResultsStore:
     """Reads and writes one sweep's results folder (see the module docstring)."""
 
@@ -177,10 +236,7 @@ class ResultsStore:
 
     # -- reading -------------------------------------------------------------
     def read_manifest(self) -> dict | None:
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+        return read_manifest_file(self.root, "out")
 
     def done_units(self) -> set[str]:
         """Keys of units recorded as done in the manifest whose rows are in
