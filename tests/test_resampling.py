@@ -195,7 +195,9 @@ def test_an_absurd_factor_is_refused_before_any_allocation(monkeypatch):
     assert info.value.name == "factors[1]" and info.value.value == 1e12
     assert "at least 1,000,000,000,000 rows" in str(info.value) and "memory available" in str(info.value)
     assert not hasattr(sampler, "sample_indices_")
-    with pytest.raises(InvalidParameterError, match=r"^factors\[1\]=1000000000000.0 .*at least 1,000,000,000,000 rows"):
+    with pytest.raises(
+        InvalidParameterError, match=r"^params\.factors\[1\]=1000000000000.0 .*at least 1,000,000,000,000 rows"
+    ):
         make_sampler("replicate", factors={1: 1e12})  # what config parsing calls
 
 
@@ -426,22 +428,85 @@ def test_bad_import_paths_are_rejected(name, fragment):
     assert fragment in str(info.value)
 
 
-def test_unknown_sampler_parameter_suggests_the_right_one():
-    with pytest.raises(UnknownNameError, match="params='k_neighbours' .*'k_neighbors'"):
-        make_sampler("smote", k_neighbours=3)
+# Found by a fresh user: make_sampler named an unknown parameter as
+# params='k_neighbours' and a refused value as params={...} (the parent, not
+# the parameter with its value), while a config naming the same got
+# schemes[0].params.k_neighbours=5 with a suggestion.
 
 
-def test_invalid_sampler_parameter_value_is_rejected_before_fitting():
-    with pytest.raises(InvalidParameterError, match="k_neighbors"):
-        make_sampler("smote", k_neighbors=0)
+def test_unknown_sampler_parameter_is_named_by_its_path_with_its_value():
+    with pytest.raises(UnknownNameError) as info:
+        make_sampler("smote", k_neighbours=5)
+    assert str(info.value) == (
+        "params.k_neighbours=5 is invalid: unknown parameter of sampler 'smote'; did you mean 'k_neighbors'?"
+    )
+    assert (info.value.name, info.value.value) == ("params.k_neighbours", 5)
+    assert "k_neighbors" in info.value.choices
+
+
+SMOTE_K_NEIGHBORS = (
+    "The 'k_neighbors' parameter of SMOTE must be an int in the range [1, inf) or an object implementing "
+    "'kneighbors' and 'kneighbors_graph'. Got {} instead."
+)
+
+
+def test_a_value_imbalanced_learn_refuses_names_that_parameter():
+    with pytest.raises(InvalidParameterError) as info:
+        make_sampler("smote", k_neighbors=-1)
+    assert str(info.value) == "params.k_neighbors=-1 is invalid: " + SMOTE_K_NEIGHBORS.format(-1)
+    assert (info.value.name, info.value.value) == ("params.k_neighbors", -1)
+
+
+def test_of_several_parameters_the_refused_one_is_named():
+    # imbalanced-learn checks them all in one call; each is then tried alone
+    with pytest.raises(InvalidParameterError) as info:
+        make_sampler("smote", random_state=3, sampling_strategy="auto", k_neighbors=0)
+    assert str(info.value) == "params.k_neighbors=0 is invalid: " + SMOTE_K_NEIGHBORS.format(0)
+    with pytest.raises(InvalidParameterError) as info:
+        make_sampler("random_under", replacement=True, sampling_strategy="bogus")
+    assert (info.value.name, info.value.value) == ("params.sampling_strategy", "bogus")
+    assert "The 'sampling_strategy' parameter of RandomUnderSampler" in str(info.value)
+
+
+def test_a_refused_seed_is_named_as_the_argument_it_is():
+    with pytest.raises(InvalidParameterError) as info:
+        make_sampler("smote", random_state="seed")
+    assert str(info.value).startswith("random_state='seed' is invalid: The 'random_state' parameter of SMOTE ")
+
+
+def test_our_samplers_own_checks_are_named_under_params():
     with pytest.raises(InvalidParameterError) as info:
         make_sampler("replicate", factors={1: 0.5})
-    assert info.value.name == "factors[1]"
+    assert (info.value.name, info.value.value) == ("params.factors[1]", 0.5)
+    assert str(info.value).startswith("params.factors[1]=0.5 is invalid: a finite factor >= 1 ")
 
 
 def test_missing_required_sampler_parameter_is_named():
-    with pytest.raises(InvalidParameterError, match="^categorical_features=None .*needs categorical_features="):
+    with pytest.raises(InvalidParameterError) as info:
         make_sampler("smotenc")
+    assert str(info.value) == (
+        "params.categorical_features=None is invalid: sampler 'smotenc' needs categorical_features= "
+        "(it has no default)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"level": 2, "size": 3, "mode": "c"}, "params.mode='c' is invalid: mode must be 'a' or 'b'"),
+        # the required parameter is in every trial, so a bad one takes its own blame
+        ({"size": 2, "level": -3}, "params.level=-3 is invalid: level must be >= 0"),
+        # only the combination is refused: the whole mapping is named
+        ({"mode": "b", "level": 1, "size": 5},
+         "params={'mode': 'b', 'level': 1, 'size': 5} is invalid: mode 'b' takes size 1 only"),
+    ],
+)
+def test_a_foreign_constructor_error_names_the_parameter(params, message):
+    # the foreign sampler of the config-path test (tests/test_schemes.py); a
+    # ValueError of its constructor was let through as it was
+    with pytest.raises(InvalidParameterError) as info:
+        make_sampler("test_schemes:PickySampler", **params)
+    assert str(info.value) == message
 
 
 # ---------------------------------------------------------------- feasibility

@@ -59,10 +59,10 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from imbalance_lab.errors import (
-    ImbalanceLabError,
     InvalidParameterError,
     UnitSkipped,
     UnknownNameError,
+    unknown_key,
 )
 from imbalance_lab.labels import check_labels, plain_label
 from imbalance_lab.weights import check_label_mapping, check_number
@@ -417,32 +417,71 @@ def make_sampler(name: str, random_state: Any = None, **params: Any):
     ``random_state`` is passed to samplers that take one; deterministic
     samplers (Tomek links, edited nearest neighbours, NearMiss) have none and
     ignore it. ``params`` go to the constructor; unknown names and invalid
-    values raise before anything is fitted.
+    values raise before anything is fitted, each named by its own path under
+    ``params`` with its value: an unknown parameter as an
+    :class:`UnknownNameError` with the close names
+    (``params.k_neighbours=5 ... did you mean 'k_neighbors'?``), a missing
+    required one as ``params.<name>=None``, and a value the sampler refuses as
+    ``params.k_neighbors=-1`` (imbalanced-learn checks every parameter in one
+    call: each is then tried alone to find the one refused; only a
+    combination refused while every value passes alone names the whole
+    ``params`` mapping).
     """
     cls = resolve_sampler(name)
-    signature = inspect.signature(cls)
-    accepted = [
-        p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    ]
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    parameters = inspect.signature(cls).parameters.values()
+    accepted = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
     if not takes_any:
         for key in params:
             if key not in accepted:
-                raise UnknownNameError("params", key, accepted, kind=f"parameter of sampler {name!r}")
-    for p in signature.parameters.values():
-        if p.default is p.empty and p.name in accepted and p.name not in params:
-            raise InvalidParameterError(p.name, None, f"sampler {name!r} needs {p.name}= (it has no default)")
+                raise unknown_key(
+                    _param_path(key), key, params[key], accepted, kind=f"parameter of sampler {name!r}"
+                )
+    required = [p.name for p in parameters if p.default is p.empty and p.name in accepted]
+    for key in required:
+        if key not in params:
+            raise InvalidParameterError(_param_path(key), None, f"sampler {name!r} needs {key}= (it has no default)")
+    args = dict(params)
     if random_state is not None and ("random_state" in accepted or takes_any):
-        params = {**params, "random_state": random_state}
-    sampler = cls(**params)
+        args["random_state"] = random_state
+    try:
+        return _build_sampler(cls, args)
+    except InvalidParameterError as exc:  # our own sampler's checks name the parameter
+        raise InvalidParameterError(_param_path(exc.name), exc.value, exc.expected) from exc
+    except (TypeError, ValueError) as exc:
+        raise _refused_parameter(cls, args, required, str(exc)) from exc
+
+
+def _param_path(key: str) -> str:
+    """The name of a constructor argument in errors: ``params.<key>``, but
+    ``random_state`` (an argument of :func:`make_sampler` itself) as it is."""
+    return key if key == "random_state" else f"params.{key}"
+
+
+def _build_sampler(cls: type, args: Mapping[str, Any]):
+    """``cls(**args)`` with its parameters checked as ``fit`` would check them."""
+    sampler = cls(**args)
     if hasattr(sampler, "_validate_params"):
-        try:
-            sampler._validate_params()
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, ImbalanceLabError):
-                raise
-            raise InvalidParameterError("params", params, f"{exc}") from exc
+        sampler._validate_params()
     return sampler
+
+
+def _refused_parameter(cls: type, args: Mapping[str, Any], required: list[str], why: str) -> InvalidParameterError:
+    """The error for sampler arguments refused all together (imbalanced-learn
+    checks every one in one call; a constructor raises once): each is tried on
+    its own on an otherwise default sampler, as models' parameters are, so that
+    the error names the one refused (``params.k_neighbors=-1``). Only a
+    combination refused while each value passes alone names ``params`` whole."""
+    base = {key: args[key] for key in required}
+    # a required parameter is in every trial: try it first, so that it takes its own blame
+    for key in sorted(args, key=lambda k: k not in required):
+        try:
+            _build_sampler(cls, {**base, key: args[key]})
+        except InvalidParameterError as exc:
+            return InvalidParameterError(_param_path(exc.name), exc.value, exc.expected)
+        except (TypeError, ValueError) as exc:
+            return InvalidParameterError(_param_path(key), args[key], str(exc))
+    return InvalidParameterError("params", {k: v for k, v in args.items() if k != "random_state"}, why)
 
 
 # --------------------------------------------------------------------- feasibility

@@ -60,7 +60,6 @@ How a scheme is built on one training fold (:meth:`Scheme.build`):
 from __future__ import annotations
 
 import difflib
-import inspect
 import itertools
 import json
 import math
@@ -81,7 +80,6 @@ from imbalance_lab.errors import (
     ConfigError,
     InvalidParameterError,
     UnitSkipped,
-    UnknownNameError,
     unknown_key,
 )
 
@@ -484,7 +482,7 @@ def _config_error(exc: InvalidParameterError, field_name: str, rename: Mapping[s
     """Re-raise a library error as a config error under the scheme's field."""
     name = str(exc.name)
     for old, new in (rename or {}).items():
-        if name == old or name.startswith(old + "["):
+        if name == old or name.startswith((old + "[", old + ".")):
             name = new + name[len(old):]
             break
     else:
@@ -592,18 +590,10 @@ def _parse_sampler(family: str):
                 raise _config_error(exc, prefix) from None
         try:
             sampler = resampling.make_sampler(_sampler_name(family, name), **probe)
-        except UnknownNameError as exc:
-            if exc.name != "params":
-                raise _config_error(exc, prefix, {"name": f"{field_name}.{family}"}) from None
-            # an unknown sampler parameter: named by its path, with its value
-            raise ConfigError(f"{prefix}.{exc.value}", params[exc.value], exc.expected) from None
         except InvalidParameterError as exc:
-            if exc.name != "params":
-                raise _config_error(exc, prefix, {"name": f"{field_name}.{family}"}) from None
-            # imbalanced-learn checked every parameter at once
-            raise _refused_parameter(_sampler_name(family, name), probe, prefix, exc.expected) from None
-        except (TypeError, ValueError) as exc:  # a foreign sampler's constructor
-            raise _refused_parameter(_sampler_name(family, name), probe, prefix, str(exc)) from None
+            # make_sampler names a parameter by its path under params (params.k_neighbors=-1)
+            rename = {"name": f"{field_name}.{family}", "params": prefix}
+            raise _config_error(exc, prefix, rename) from None
         allowed = _SAMPLING_TYPES.get(family)
         kind = getattr(sampler, "_sampling_type", None)
         if allowed and kind not in allowed:
@@ -614,25 +604,6 @@ def _parse_sampler(family: str):
         return {"params": dict(params)} if family == "sampler" else dict(params)
 
     return parse
-
-
-def _refused_parameter(name: str, params: Mapping, prefix: str, why: str) -> ConfigError:
-    """The error for sampler parameters refused all together (imbalanced-learn
-    checks every one in one call; a constructor raises once): each is tried
-    on its own on an otherwise default sampler, as models' parameters are, so
-    that the error names the one refused (``schemes[0].k_neighbors=-1``).
-    Only a combination refused while each value passes alone names them all."""
-    signature = inspect.signature(resampling.resolve_sampler(name)).parameters
-    required = {k: v for k, v in params.items() if k in signature and signature[k].default is inspect.Parameter.empty}
-    # a required parameter is in every trial: try it first, so that it takes its own blame
-    for key in sorted(params, key=lambda k: k not in required):
-        try:
-            resampling.make_sampler(name, **{**required, key: params[key]})
-        except InvalidParameterError as exc:
-            return ConfigError(f"{prefix}.{key}", params[key], exc.expected)
-        except (TypeError, ValueError) as exc:
-            return ConfigError(f"{prefix}.{key}", params[key], str(exc))
-    return ConfigError(prefix, dict(params), why)
 
 
 def _sampler_name(family: str, name: str) -> str:
