@@ -17,7 +17,7 @@ from imbalance_lab.datasets import (
     validate_spec,
 )
 from imbalance_lab.datasets import public as public_module
-from imbalance_lab.errors import ConfigError
+from imbalance_lab.errors import ConfigError, UnknownNameError
 
 
 def test_validate_spec_loads_nothing(monkeypatch):
@@ -37,7 +37,7 @@ def test_validate_spec_loads_nothing(monkeypatch):
         (42, "datasets[0]", "a data set name"),
         ({}, "datasets[0]", "a data set name"),
         ({"synthetic": {"counts": [5, 1]}, "csv": "a.csv"}, "datasets[0]", "a data set name"),
-        ({"synthetic": {"counts": [5, 1]}, "ratio": 3}, "datasets[0].ratio", "synthetic spec keys"),
+        ({"synthetic": {"counts": [5, 1]}, "ratio": 3}, "datasets[0].ratio", "unknown key; choose one of 'synthetic'"),
         ({"synthetic": {"counts": [5, 1], "n_features": 0}}, "datasets[0].synthetic.n_features", ">= 1"),
         ({"csv": 3}, "datasets[0].csv", "a path"),
     ],
@@ -47,6 +47,39 @@ def test_bad_specs_raise_config_errors_naming_the_field(spec, name, message):
         validate_spec(spec, "datasets[0]")
     assert info.value.name == name
     assert message in str(info.value)
+
+
+# Found by a fresh user: `datasets: [{csvv: x.csv}]` named the parent with the
+# whole mapping (datasets[0]={'csvv': 'x.csv'} is invalid), not the key.
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"csvv": "x.csv"}, "datasets[0].csvv='x.csv' is invalid: unknown key; did you mean 'csv'?"),
+        # the other keys of a csv spec are fine: the misspelt one is named
+        ({"target": "outcome", "csvv": "x.csv"}, "datasets[0].csvv='x.csv' is invalid: unknown key; did you mean 'csv'?"),
+        ({"synthtic": {"counts": [5, 1]}},
+         "datasets[0].synthtic={'counts': [5, 1]} is invalid: unknown key; did you mean 'synthetic'?"),
+        ({"csv": "x.csv", "nmae": "mine"}, "datasets[0].nmae='mine' is invalid: unknown key; did you mean 'name'?"),
+        ({"synthetic": {"counts": [5, 1]}, "name": "mine"},
+         "datasets[0].name='mine' is invalid: unknown key; choose one of 'synthetic'"),
+        # nothing misspelt, only csv or synthetic missing: the spec as a whole
+        ({"target": "outcome"},
+         "datasets[0]={'target': 'outcome'} is invalid: a data set name, {synthetic: {...}} or "
+         "{csv: path, target: ..., positive: ...}"),
+    ],
+)
+def test_an_unknown_spec_key_is_named_by_its_path_with_its_value(spec, message):
+    with pytest.raises(ConfigError) as info:
+        validate_spec(spec, "datasets[0]")
+    assert str(info.value) == message
+
+
+def test_a_call_gets_the_unknown_key_as_an_unknown_name_before_any_file_is_read():
+    with pytest.raises(UnknownNameError) as info:
+        load({"csvv": "absent.csv"})
+    assert not isinstance(info.value, ConfigError)
+    assert (info.value.name, info.value.value) == ("spec.csvv", "absent.csv")
+    assert "csv" in info.value.choices and str(info.value).endswith("did you mean 'csv'?")
 
 
 def test_load_spec_by_name_matches_load():

@@ -140,7 +140,7 @@ def test_load_takes_every_spec_a_config_takes(data, tmp_path):
     [
         ({"csv": "absent.csv", "target": "y"}, "spec.csv", "an existing CSV file"),
         ({"csv": "PATH", "target": "label"}, "spec.csv.target", "its columns are"),
-        ({"csv": "PATH", "target": "outcome", "ratio": 3}, "spec.ratio", "csv spec keys"),
+        ({"csv": "PATH", "target": "outcome", "postive": "sick"}, "spec.postive", "did you mean 'positive'?"),
         ({"synthetic": {"counts": [5, 0]}}, "spec.synthetic.counts", "counts"),
         ({}, "spec", "a data set name"),
     ],

@@ -24,11 +24,14 @@ import numpy as np
 from imbalance_lab.datasets import public, user
 from imbalance_lab.datasets.dataset import Dataset
 from imbalance_lab.datasets.synthetic import check_synthetic, load_synthetic, synthetic_name
-from imbalance_lab.errors import ConfigError, InvalidParameterError, UnknownNameError
+from imbalance_lab.errors import ConfigError, InvalidParameterError, UnknownNameError, unknown_key
 
 __all__ = ["registered_names", "user_names", "load", "load_named", "load_spec", "validate_spec", "dataset_name"]
 
 SPEC_KINDS = ("synthetic", "csv")
+
+#: The keys a spec mapping of each kind takes.
+SPEC_KEYS = {"synthetic": ("synthetic",), "csv": ("csv", "name", *user.SIDECAR_KEYS)}
 
 
 def user_names() -> dict[str, Path]:
@@ -84,13 +87,16 @@ def _spec_kind(spec: Any, field: str, error: type = ConfigError) -> str:
     if not isinstance(spec, Mapping):
         raise error(field, spec, expected)
     kinds = [k for k in SPEC_KINDS if k in spec]
-    if len(kinds) != 1:
+    if len(kinds) > 1:
+        raise error(field, spec, expected)
+    # without csv or synthetic, a key no spec takes is named with the close ones ('csvv': did you mean 'csv'?)
+    accepted = SPEC_KEYS[kinds[0]] if kinds else sorted({key for keys in SPEC_KEYS.values() for key in keys})
+    extra = sorted((key for key in spec if key not in accepted), key=str)
+    if extra:
+        raise unknown_key(f"{field}.{extra[0]}", extra[0], spec[extra[0]], accepted, kind="key", error=error)
+    if not kinds:
         raise error(field, spec, expected)
     kind = kinds[0]
-    allowed = {"synthetic"} if kind == "synthetic" else {"csv", "name", *user.SIDECAR_KEYS}
-    extra = sorted(set(spec) - allowed, key=str)
-    if extra:
-        raise error(f"{field}.{extra[0]}", spec[extra[0]], f"one of the {kind} spec keys {sorted(allowed)}")
     if kind == "csv" and not isinstance(spec["csv"], str | Path):
         raise error(f"{field}.csv", spec["csv"], "a path to a CSV file")
     return kind
