@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 
 from imbalance_lab.datasets import class_counts, make_gaussian, make_imbalanced
 from imbalance_lab.datasets.synthetic import check_synthetic, load_synthetic, synthetic_name
-from imbalance_lab.errors import ConfigError, InvalidParameterError
+from imbalance_lab.errors import ConfigError, InvalidParameterError, UnknownNameError
 
 
 @pytest.mark.parametrize("counts", [[900, 100], [100, 600, 300], [7, 5, 3, 1], [1000, 1]])
@@ -175,3 +175,32 @@ def test_config_errors_carry_the_config_path():
     with pytest.raises(ConfigError) as info:
         check_synthetic({"counts": [5, 5], "class_sep": "far"}, "datasets[2].synthetic", error=ConfigError)
     assert info.value.name == "datasets[2].synthetic.class_sep"
+
+
+# An unknown parameter was named by its path but got no suggestion.
+def test_an_unknown_parameter_in_a_config_suggests_the_close_one():
+    with pytest.raises(ConfigError) as info:
+        check_synthetic({"counts": [50, 10], "n_featurs": 3}, "datasets[2].synthetic", error=ConfigError)
+    assert str(info.value) == (
+        "datasets[2].synthetic.n_featurs=3 is invalid: unknown parameter of kind 'classification'; "
+        "did you mean 'n_features'?"
+    )
+
+
+def test_an_unknown_parameter_of_a_call_is_an_unknown_name_with_the_close_ones():
+    with pytest.raises(UnknownNameError) as info:
+        make_gaussian([50, 10], covariants="random")
+    assert str(info.value) == (
+        "params.covariants='random' is invalid: unknown parameter of kind 'gaussian'; "
+        "did you mean 'covariance', 'counts'?"
+    )
+    assert (info.value.name, info.value.value) == ("params.covariants", "random")
+
+
+def test_a_parameter_of_the_other_kind_lists_the_parameters_of_this_one():
+    with pytest.raises(ConfigError) as info:
+        check_synthetic({"kind": "gaussian", "counts": [9, 1], "flip_y": 0.1}, "synthetic", error=ConfigError)
+    assert str(info.value) == (
+        "synthetic.flip_y=0.1 is invalid: unknown parameter of kind 'gaussian'; choose one of 'class_sep', "
+        "'counts', 'covariance', 'kind', 'n_features', 'n_samples', 'name', 'random_state', 'weights'"
+    )

@@ -186,6 +186,17 @@ def test_missing_target_column_lists_the_columns(data):
     assert info.value.name == "datasets[0].csv.target"
 
 
+# An unknown sidecar key was named where it was written but got no suggestion.
+def test_an_unknown_sidecar_key_is_named_where_it_was_written_with_the_close_one(data):
+    write(data, "p", PATIENTS, "traget: outcome\n")
+    with pytest.raises(UnknownNameError) as info:
+        load("p")
+    assert str(info.value) == f"{data / 'p.yaml'}: traget='outcome' is invalid: unknown key; did you mean 'target'?"
+    with pytest.raises(ConfigError) as info:
+        validate_spec({"csv": str(data / "p.csv")}, field="datasets[0]")
+    assert str(info.value) == f"{data / 'p.yaml'}: traget='outcome' is invalid: unknown key; did you mean 'target'?"
+
+
 NUMBERS_WITH_A_MARKER = "a,b,y\n" + "\n".join(f"{i},{'?' if i == 3 else i * 1.5},{i % 2}" for i in range(10))
 IDENTIFIERS = "key,a,y\n" + "\n".join(f"id{i},{i},{i % 2}" for i in range(30))
 

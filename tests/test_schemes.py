@@ -122,6 +122,8 @@ FAMILY_KEYS = "('weight', 'oversample', 'undersample', 'sampler', 'split', 'thre
         ({"split": "balanced", "size_shar": 0.5},
          "schemes[4].size_shar=0.5 is invalid: unknown key of split; did you mean 'size_share'?"),
         ({"wieght": "balanced"}, "schemes[4].wieght='balanced' is invalid: unknown scheme key; did you mean 'weight'?"),
+        ({"threshold": "tuned", "metrc": "mcc"},
+         "schemes[4].metrc='mcc' is invalid: unknown key of threshold 'tuned'; did you mean 'metric'?"),
         # a name close to 'none' gets the suggestion other unknown names get
         ("nonee", f"schemes[4]='nonee' is invalid: 'none' or a mapping with one of the keys {FAMILY_KEYS}; "
                   "did you mean 'none'?"),

@@ -175,8 +175,8 @@ def test_positive_must_be_a_training_label():
     [
         ({"threshold": "prio"}, UnknownNameError, "scheme.threshold", "did you mean 'prior'"),
         ({"threshold": "cost", "c_fp": 1}, InvalidParameterError, "scheme.c_fn", "required"),
-        ({"threshold": "prior", "c_fp": 1}, InvalidParameterError, "scheme.c_fp", "takes no other keys"),
-        ({"threshold": "cost", "c_fp": 1, "c_fn": 2, "cfn": 3}, InvalidParameterError, "scheme.cfn", "takes c_fp, c_fn"),
+        ({"threshold": "prior", "c_fp": 1}, UnknownNameError, "scheme.c_fp", "choose one of 'correct'"),
+        ({"threshold": "cost", "c_fp": 1, "c_fn": 2, "cfn": 3}, UnknownNameError, "scheme.cfn", "did you mean 'c_fn'"),
         ({"threshold": "tuned", "metric": "roc_auc"}, UnknownNameError, "scheme.metric", "unknown metric"),
         ({"threshold": "tuned", "cv": 1}, InvalidParameterError, "scheme.cv", "an integer >= 2"),
         ({"threshold": "tuned", "cv": True}, InvalidParameterError, "scheme.cv", "an integer >= 2"),
@@ -189,6 +189,26 @@ def test_bad_specs_name_the_field_and_value(spec, error, name, fragment):
         check_threshold_spec(spec)
     assert info.value.name == name
     assert fragment in str(info.value)
+
+
+# An unknown key was named by its path but got no suggestion.
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"threshold": "tuned", "metrc": "mcc"},
+         "schemes[2].metrc='mcc' is invalid: unknown key of threshold 'tuned'; did you mean 'metric'?"),
+        ({"threshold": "cost", "c_fp": 1, "c_fn": 2, "cfn": 3},
+         "schemes[2].cfn=3 is invalid: unknown key of threshold 'cost'; did you mean 'c_fn', 'c_fp'?"),
+        ({"threshold": "tuned", "corect": True},
+         "schemes[2].corect=True is invalid: unknown key of threshold 'tuned'; did you mean 'correct'?"),
+        ({"threshold": "prior", "c_fp": 1},
+         "schemes[2].c_fp=1 is invalid: unknown key of threshold 'prior'; choose one of 'correct'"),
+    ],
+)
+def test_an_unknown_key_is_named_with_its_value_and_the_close_keys(spec, message):
+    with pytest.raises(UnknownNameError) as info:
+        check_threshold_spec(spec, field="schemes[2]")
+    assert str(info.value) == message
 
 
 def test_spec_defaults_and_the_correct_modifier():

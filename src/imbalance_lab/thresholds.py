@@ -48,7 +48,7 @@ from sklearn.model_selection import (
 )
 
 from imbalance_lab.calibration import has_method
-from imbalance_lab.errors import InvalidParameterError, UnitSkipped, UnknownNameError
+from imbalance_lab.errors import InvalidParameterError, UnitSkipped, UnknownNameError, unknown_key
 
 THRESHOLD_KINDS = ("prior", "cost", "tuned")
 
@@ -115,10 +115,8 @@ def check_threshold_spec(spec, field: str = "scheme") -> dict:
     allowed = _PARAMS[kind]
     for key in spec:
         if key != "threshold" and key not in allowed and key not in _OTHER_SCHEME_KEYS:
-            takes = ", ".join(allowed) or "no other keys"
-            raise InvalidParameterError(
-                f"{field}.{key}", spec[key], f"a known key; threshold: {kind} takes {takes}"
-            )
+            choices = (*allowed, *_OTHER_SCHEME_KEYS)
+            raise unknown_key(f"{field}.{key}", key, spec[key], choices, kind=f"key of threshold {kind!r}")
     out: dict[str, Any] = {"threshold": kind}
     for key, default in allowed.items():
         if key not in spec and default is None:

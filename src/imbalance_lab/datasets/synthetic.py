@@ -38,7 +38,7 @@ from sklearn.utils import check_random_state
 
 from imbalance_lab.datasets.dataset import Dataset
 from imbalance_lab.datasets.ratio import apportion
-from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.errors import InvalidParameterError, unknown_key
 
 __all__ = [
     "KINDS",
@@ -91,9 +91,11 @@ def check_synthetic(params: Any, field: str = "synthetic", error: type = Invalid
     if name is not None and (not isinstance(name, str) or not name):
         raise error(f"{field}.name", name, "a non-empty string")
     allowed = {"counts", "n_samples", "weights", *DEFAULTS[kind]}
-    unknown = sorted(set(params) - allowed)
+    unknown = sorted(set(params) - allowed, key=str)
     if unknown:
-        raise error(f"{field}.{unknown[0]}", params[unknown[0]], f"a known {kind} parameter: {sorted(allowed)}")
+        key = unknown[0]
+        choices = {"kind", "name", *allowed}
+        raise unknown_key(f"{field}.{key}", key, params[key], choices, kind=f"parameter of kind {kind!r}", error=error)
     out: dict[str, Any] = {"kind": kind, "counts": _counts(params, field, error)}
     for key, default in DEFAULTS[kind].items():
         out[key] = params.get(key, default)

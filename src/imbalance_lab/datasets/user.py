@@ -40,7 +40,7 @@ import pandas as pd
 import yaml
 
 from imbalance_lab.datasets.dataset import Dataset
-from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.errors import InvalidParameterError, unknown_key
 
 DATA_DIR_ENV = "IMBALANCE_LAB_DATA"
 SIDECAR_KEYS = ("target", "positive", "categorical", "drop", "na_values", "citation", "description")
@@ -103,8 +103,8 @@ def read_options(
     from_sidecar = _read_sidecar(side, error) if side is not None else {}
     where = {key: f"{side}: {key}" for key in from_sidecar} | {key: f"{field}.{key}" for key in overrides}
     options = from_sidecar | overrides
-    for key in sorted(set(options) - set(SIDECAR_KEYS)):
-        raise error(where[key], options[key], f"a known key: {list(SIDECAR_KEYS)}")
+    for key in sorted(set(options) - set(SIDECAR_KEYS), key=str):
+        raise unknown_key(where[key], key, options[key], SIDECAR_KEYS, kind="key", error=error)
     if "target" not in options:
         raise error(
             f"{field}.target",
