@@ -279,6 +279,38 @@ def test_a_dataset_that_cannot_load_here_becomes_skipped_units_and_the_rest_runs
     assert executor.submitted == [] and summary.cached == summary.units
 
 
+def test_a_sweep_where_every_unit_is_skipped_fails_and_says_why(tmp_path, monkeypatch):
+    # Found by a fresh user: folds > a class's rows gave '0 ok, 48 skipped'
+    # and exit 0, as if the sweep had succeeded.
+    from imbalance_lab import datasets
+    from imbalance_lab.datasets import DatasetUnavailable
+
+    def only_alpha_loads(spec, field="dataset"):
+        if spec != "alpha":
+            raise DatasetUnavailable(spec, "not on this machine")
+        return fake_load(spec, field)
+
+    monkeypatch.setattr(datasets, "validate_spec", lambda spec, field="dataset": None)
+    per_slice = 2 * 2 * 2  # ratios x schemes x seeds
+    nothing = fake_config(datasets=["beta", "gamma"])
+    summary = run_sweep(nothing, out=tmp_path / "none", executor=InlineExecutor(), load_dataset=only_alpha_loads)
+    assert (summary.units, summary.skipped, summary.with_results) == (4 * per_slice, 4 * per_slice, 0)
+    assert summary.no_results and summary.exit_code == 1
+    last = summary.text().splitlines()[-1]
+    # 2 data sets x 2 models: each reason is shared by one data set's 2 slices
+    assert last.startswith(f"  no unit has results: all {4 * per_slice} were skipped; "
+                           f"the commonest reason ({2 * per_slice} of them): ")
+    assert "cannot be loaded" in last and "not on this machine" in last
+
+    # one data set with results is enough; a re-run of it, all cached, too
+    some = fake_config(datasets=["alpha", "beta"])
+    for _ in range(2):
+        summary = run_sweep(some, out=tmp_path / "some", executor=InlineExecutor(), load_dataset=only_alpha_loads)
+        assert (summary.with_results, summary.exit_code) == (2 * per_slice, 0) and not summary.no_results
+        assert "no unit has results" not in summary.text()
+    assert summary.cached == summary.units
+
+
 def test_an_unknown_dataset_name_is_still_a_config_error_before_any_work(tmp_path):
     from imbalance_lab.errors import ConfigError
     from imbalance_lab.sweep import load_config

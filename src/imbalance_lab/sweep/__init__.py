@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,13 +65,25 @@ class SweepSummary:
     where: str = ""  # where the slices ran, e.g. "on 2 workers" (Executor.describe)
     wall_seconds: float = 0.0
     interrupted: bool = False
+    # After a finished run: units of the config with results (this run's or
+    # an earlier one's), and the commonest reason for a skip with its count.
+    with_results: int | None = None
+    common_skip: tuple[str, int] | None = None
     failed_slices: list[tuple[str, str]] = field(default_factory=list)  # (slice, why)
     error_units: list[tuple[str, str]] = field(default_factory=list)  # (unit key, message)
 
     @property
+    def no_results(self) -> bool:
+        """The sweep finished, but not one of its units has results (every
+        one skipped: folds larger than a class, unreachable ratios, data
+        sets missing here): almost always a config to fix, not a finding."""
+        return self.with_results == 0 and self.units > 0
+
+    @property
     def exit_code(self) -> int:
-        """0 when every unit is ok or skipped; 1 when a unit errored or a slice failed."""
-        return 1 if (self.error or self.failed or self.interrupted) else 0
+        """0 when every unit is ok or skipped and at least one has results;
+        1 when a unit errored, a slice failed, or no unit has results."""
+        return 1 if (self.error or self.failed or self.interrupted or self.no_results) else 0
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("ok", "skipped", "error", "failed", "cached")}
@@ -84,16 +97,20 @@ class SweepSummary:
             + f"; results in {self.out}",
         ]
         for key, why in self.failed_slices[:SHOWN]:
-            first = why.strip().splitlines()[0] if why.strip() else "?"
+            first = _first_line(why)
             notebook = self.out / "notebooks" / f"{key}.ipynb"
             # A slice lost with its worker (Dask's KilledWorker) brings back no notebook.
             where = f"see {notebook}" if notebook.exists() else "no executed notebook came back"
             lines.append(f"  failed slice {key}: {first} ({where})")
         for key, message in self.error_units[:SHOWN]:
-            lines.append(f"  error in unit {key}: {message.strip().splitlines()[0] if message.strip() else '?'}")
+            lines.append(f"  error in unit {key}: {_first_line(message)}")
         hidden = max(0, len(self.failed_slices) - SHOWN) + max(0, len(self.error_units) - SHOWN)
         if hidden:
             lines.append(f"  ... and {hidden} more in {self.out / 'manifest.json'}")
+        if self.no_results:
+            reason, count = self.common_skip or ("?", 0)
+            lines.append(f"  no unit has results: all {self.units} were skipped; the commonest reason "
+                         f"({count} of them): {reason}")
         if self.interrupted:
             lines.append("  interrupted: run the same command again to finish (done units are kept)")
         return "\n".join(lines)
@@ -173,6 +190,7 @@ def run_sweep(
                 if bar is not None:
                     bar.update(len(units))
             summary.where = executor.describe()  # a cluster may have changed on the way
+        _count_results(manifest, summary)
     except KeyboardInterrupt:
         summary.interrupted = True
         raise
@@ -185,6 +203,19 @@ def run_sweep(
             store.write_manifest(manifest)
         store.unlock()
     return summary
+
+
+def _count_results(manifest: dict, summary: SweepSummary) -> None:
+    """Units of the config with results, and the commonest skip reason, from
+    the manifest: this run's units and those done by earlier runs alike."""
+    units = manifest["units"].values()
+    summary.with_results = sum(u["status"] == "ok" for u in units)
+    reasons = Counter(_first_line(u.get("error")) for u in units if u["status"] == "skipped")
+    summary.common_skip = reasons.most_common(1)[0] if reasons else None
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else "?"
 
 
 def _start_manifest(previous: dict | None, plan: Plan, done: set[str], started_at: str,
