@@ -312,3 +312,94 @@ def test_shipped_configs_are_valid(name):
     config = load_config(CONFIGS / f"{name}.yaml")
     assert config.name == name
     assert config.source.endswith(f"{name}.yaml") and config.text
+
+
+# -- data sets that go by one name (found by a fresh user: the report, which
+# groups rows by the name, merged their results)
+
+MINE = {"synthetic": {"counts": [90, 10], "name": "mine"}}
+NAMED_ECOLI1 = {"synthetic": {"counts": [90, 10], "name": "ecoli1"}}
+
+
+@pytest.mark.parametrize(
+    ("datasets", "message"),
+    [
+        ([NAMED_ECOLI1, "ecoli1"],
+         "datasets[1]='ecoli1' is invalid: a data set with a name of its own, but it has the same name 'ecoli1' "
+         "as datasets[0], and the report would merge their results; give datasets[0] a distinct 'name:' "
+         "under 'synthetic:'"),
+        (["ecoli1", NAMED_ECOLI1],
+         "datasets[1]={'synthetic': {'counts': [90, 10], 'name': 'ecoli1'}} is invalid: a data set with a name "
+         "of its own, but it has the same name 'ecoli1' as datasets[0], and the report would merge their "
+         "results; give it a distinct 'name:' under 'synthetic:'"),
+        ([MINE, "ecoli1", {"synthetic": {"counts": [80, 20], "name": "mine"}}],
+         "datasets[2]={'synthetic': {'counts': [80, 20], 'name': 'mine'}} is invalid: a data set with a name "
+         "of its own, but it has the same name 'mine' as datasets[0], and the report would merge their "
+         "results; give it a distinct 'name:' under 'synthetic:'"),
+    ],
+)
+def test_two_data_sets_with_one_name_are_refused(datasets, message):
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with("datasets", datasets))
+    assert str(info.value) == message
+
+
+def test_two_csv_files_with_one_stem_are_refused_and_a_name_tells_them_apart(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.csv").write_text("f,y\n" + "".join(f"{i},{int(i % 5 == 0)}\n" for i in range(20)))
+    first = {"csv": str(tmp_path / "a" / "x.csv"), "target": "y", "positive": 1}
+    second = {"csv": str(tmp_path / "b" / "x.csv"), "target": "y", "positive": 1}
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with("datasets", [first, second]), source="x.yaml")
+    assert (info.value.name, info.value.value, info.value.source) == ("datasets[1]", second, "x.yaml")
+    assert str(info.value).endswith(
+        "is invalid: a data set with a name of its own, but it has the same name 'x' as datasets[0], "
+        "and the report would merge their results; give it a distinct 'name:'"
+    )
+    config = parse_config(_with("datasets", [first, {**second, "name": "x_b"}]))
+    assert len(config.datasets) == 2
+
+
+def test_the_cli_refuses_two_data_sets_with_one_name_before_any_work(tmp_path, capsys, monkeypatch):
+    path = _write(tmp_path, yaml.safe_dump(_with("datasets", [MINE, {"synthetic": {"counts": [50, 10],
+                                                                                     "name": "mine"}}])))
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["sweep", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"imbalance-lab sweep: error: {path}: datasets[1]=")
+    assert "the same name 'mine' as datasets[0]" in err
+    assert not (tmp_path / "results").exists()
+
+
+# -- a scheme mapping keyed by roles and labels at once: every slice failed with
+# TypeError ('<' between int and str) when its notebook was written
+
+ROLES_OR_LABELS = "a mapping keyed by roles ('minority', 'majority') or by class labels, not both"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "message"),
+    [
+        ({"weight": {"minority": 3, 0: 1}},
+         f"schemes[1].weight={{'minority': 3, 0: 1}} is invalid: {ROLES_OR_LABELS}; it has the role "
+         "'minority' and the label 0"),
+        ({"oversample": "replicate", "factors": {"minority": 3, 0: 1}},
+         f"schemes[1].factors={{'minority': 3, 0: 1}} is invalid: {ROLES_OR_LABELS}; it has the role "
+         "'minority' and the label 0"),
+        ({"sampler": "random_over", "params": {"sampling_strategy": {"minority": 100, 0: 259}}},
+         f"schemes[1].params.sampling_strategy={{'minority': 100, 0: 259}} is invalid: {ROLES_OR_LABELS}; "
+         "it has the role 'minority' and the label 0"),
+        # a list of schemes is a sweep axis: the variant is named by its field as written
+        ({"undersample": "random", "sampling_strategy": [{"majority": 40}, {0: 40, "majority": 50}]},
+         f"schemes[1].sampling_strategy={{0: 40, 'majority': 50}} is invalid: {ROLES_OR_LABELS}; it has the "
+         "role 'majority' and the label 0"),
+    ],
+)
+def test_a_scheme_mapping_of_roles_and_labels_is_refused(tmp_path, scheme, message):
+    path = _write(tmp_path, yaml.safe_dump(_with("schemes", ["none", scheme])))
+    with pytest.raises(ConfigError) as info:
+        run_sweep(path, out=tmp_path / "out")
+    assert str(info.value) == f"{path}: {message}"
+    assert not (tmp_path / "out").exists()

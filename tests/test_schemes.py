@@ -282,15 +282,16 @@ ROLE_TEXT = "or a role ('minority', 'majority')"
         ({"weight": {"minority": 3, "majority": 1}}, [0, 0, 0, 1, 1, 2],
          "schemes[2].weight={'minority': 3, 'majority': 1} is invalid: a value for every class of data set 'd' "
          "(datasets[0]), which has classes [0, 1, 2]; missing [1]"),
-        # the minority (least frequent) is 1 here, given again by its label
-        ({"weight": {"minority": 3, 1: 2, 0: 1}}, [0, 0, 0, 1],
+        # the minority (least frequent) is 1 here, given again by its label (a
+        # mapping parse_scheme refuses for mixing roles and labels; built directly)
+        (schemes.Scheme("w", {}, "weight", {"minority": 3, 1: 2, 0: 1}), [0, 0, 0, 1],
          "schemes[2].weight={'minority': 3, 1: 2, 0: 1} is invalid: one value per class of data set 'd' "
          "(datasets[0]); class 1 is given twice, as 'minority' and 1"),
         ({"oversample": "replicate", "factors": {2: 3}}, [0, 0, 0, 1],
          f"schemes[2].factors[2]=3 is invalid: a class of data set 'd' (datasets[0]), which has classes [0, 1], "
          f"{ROLE_TEXT}"),
-        ({"sampler": "replicate", "params": {"factors": {"1": 2, 5: 2}}}, [0, 0, 0, 1],
-         f"schemes[2].params.factors[5]=2 is invalid: a class of data set 'd' (datasets[0]), which has classes "
+        ({"sampler": "replicate", "params": {"factors": {"1": 2, "5": 2}}}, [0, 0, 0, 1],
+         f"schemes[2].params.factors['5']=2 is invalid: a class of data set 'd' (datasets[0]), which has classes "
          f"[0, 1], {ROLE_TEXT}"),
         ({"oversample": "smote", "sampling_strategy": {7: 30}}, [0, 0, 0, 1],
          f"schemes[2].sampling_strategy[7]=30 is invalid: a class of data set 'd' (datasets[0]), which has "
@@ -513,3 +514,45 @@ def test_knn_after_undersampling_below_its_neighbours_is_a_recorded_skip():
         models.make_model("knn"), y_many, random_state=0, weight_normalisation="mean", positive=1
     )
     estimator.fit(np.arange(22.0).reshape(11, 2), y_many)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"weight": {"minority": 3, 0: 1}},
+         "schemes[4].weight={'minority': 3, 0: 1} is invalid: a mapping keyed by roles ('minority', 'majority') "
+         "or by class labels, not both; it has the role 'minority' and the label 0"),
+        # a label given as text is a label too
+        ({"oversample": "random", "sampling_strategy": {"1": 30, "majority": 60}},
+         "schemes[4].sampling_strategy={'1': 30, 'majority': 60} is invalid: a mapping keyed by roles "
+         "('minority', 'majority') or by class labels, not both; it has the role 'majority' and the label '1'"),
+        ({"sampler": "replicate", "params": {"factors": {0: 1, "majority": 2, "minority": 3}}},
+         "schemes[4].params.factors={0: 1, 'majority': 2, 'minority': 3} is invalid: a mapping keyed by roles "
+         "('minority', 'majority') or by class labels, not both; it has the role 'majority' and the label 0"),
+        # labels both as numbers and as text cannot be sorted either
+        ({"weight": {0: 1, "1": 5}},
+         "schemes[4].weight={0: 1, '1': 5} is invalid: class labels written alike, all as numbers or all as "
+         "text; it has the number 0 and the text '1'"),
+    ],
+)
+def test_a_mapping_mixing_roles_and_labels_is_refused_when_parsed(spec, message):
+    with pytest.raises(ConfigError) as info:
+        schemes.parse_scheme(spec, "schemes[4]")
+    assert str(info.value) == message
+    with pytest.raises(ConfigError):
+        schemes.expand_scheme(spec, "schemes[4]")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"weight": {"minority": 3, "majority": 1}},
+        {"weight": {0: 1, 1: 3}},
+        {"weight": {"0": 1, "1": 3}},
+        # a typo of a role is left to check_classes, which names the role meant
+        {"weight": {"minorty": 3, "majority": 1}},
+        {"weight": {"minorty": 3, 0: 1}},
+    ],
+)
+def test_a_mapping_of_roles_only_or_labels_of_one_type_is_parsed(spec):
+    assert schemes.parse_scheme(spec).label_mappings() == {"weight": spec["weight"]}

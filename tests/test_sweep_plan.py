@@ -227,13 +227,13 @@ def test_a_label_mapping_error_names_the_scheme_as_written_before_expansion():
     config = parse_config({
         "name": "t", "datasets": ["ecoli1"], "ratios": ["native"], "models": ["knn"],
         "schemes": [{"split": "balanced", "size_share": [0, 1]},
-                    {"oversample": "replicate", "factors": [{"minority": 2}, {"minority": 3, 1: 2}]}],
+                    {"oversample": "replicate", "factors": [{"minority": 2}, {7: 2}]}],
     }, source="x.yaml")
     with pytest.raises(ConfigError) as info:
         plan_sweep(config, load_dataset=lambda spec, field: labelled_load("alpha", field))
     assert str(info.value) == (
-        "x.yaml: schemes[1].factors={'minority': 3, 1: 2} is invalid: one value per class of data set 'alpha' "
-        "(datasets[0]); class 1 is given twice, as 'minority' and 1"
+        "x.yaml: schemes[1].factors[7]=2 is invalid: a class of data set 'alpha' (datasets[0]), "
+        "which has classes [0, 1], or a role ('minority', 'majority')"
     )
 
 
@@ -274,4 +274,22 @@ def test_run_sweep_refuses_a_label_mapping_before_any_work(tmp_path):
     config = fake_config(schemes=({"weight": {0: 1, 7: 3}},))
     with pytest.raises(ConfigError, match=r"^schemes\[0\]\.weight\[7\]=3 is invalid"):
         run_sweep(config, out=tmp_path / "out", load_dataset=labelled_load)
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_data_sets_that_load_with_one_name_are_refused_when_planned(tmp_path):
+    # A config built directly skips parse_config: the plan checks the names
+    # the data sets load with, which are the names the report groups rows by.
+    def renamed(spec, field):
+        dataset = fake_load(spec, field)
+        return FakeDataset("alpha" if spec == "gamma" else dataset.name, dataset.y, dataset.fingerprint)
+
+    from imbalance_lab.sweep import run_sweep
+
+    with pytest.raises(ConfigError) as info:
+        run_sweep(fake_config(), out=tmp_path / "out", load_dataset=renamed)
+    assert str(info.value) == (
+        "datasets[2]='gamma' is invalid: a data set with a name of its own, but it has the same name 'alpha' "
+        "as datasets[0], and the report would merge their results; give one of them a distinct name"
+    )
     assert not (tmp_path / "out").exists()

@@ -32,7 +32,8 @@ shortest form (``3.0`` prints as ``3``). Explicit weight and factor mappings
 (and a sampler's ``sampling_strategy`` mapping) take class labels or the roles
 ``minority`` / ``majority`` (the least and the most frequent class of the
 training fold; the minority can also be given by the caller as ``positive``).
-Each key must name a class of the data, and an explicit weight mapping must
+A mapping takes roles or labels, not both (:func:`parse_scheme` refuses
+``{minority: 3, 0: 1}``). Each key must name a class of the data, and an explicit weight mapping must
 give every class a weight: :meth:`Scheme.check_classes` checks that against
 a data set's labels, which a sweep does when it plans, before any unit runs.
 
@@ -540,7 +541,7 @@ def parse_scheme(spec: Any, field: str = "scheme") -> Scheme:
             raise ConfigError(f"{field}.{key}", value, "a single value here (expand_scheme expands lists)")
     options = _PARSERS[family](name, options, field)
     params = _jsonable({"family": family, "name": name, **options, "correct": correct})
-    return Scheme(
+    scheme = Scheme(
         label=_label(family, name, options, correct),
         params=params,
         family=family,
@@ -548,6 +549,37 @@ def parse_scheme(spec: Any, field: str = "scheme") -> Scheme:
         options=options,
         correct=correct,
     )
+    for path, mapping in scheme.label_mappings().items():
+        _check_mapping_keys(mapping, f"{field}.{path}")
+    return scheme
+
+
+def _check_mapping_keys(mapping: Mapping, field_name: str) -> None:
+    """Refuse a ``{label: value}`` mapping keyed by roles and labels at once
+    (``{minority: 3, 0: 1}``), or by labels both as numbers and as text
+    (``{0: 1, '1': 5}``): which class a role is depends on the fold, and
+    keys of mixed types cannot be sorted when the unit's notebook is written.
+    A text key close to a role (``minorty``) is left to :meth:`Scheme.check_classes`,
+    which names it with the role meant."""
+    roles = [key for key in mapping if isinstance(key, str) and key in ROLES]
+    labels = [
+        key for key in mapping
+        if not (isinstance(key, str) and (key in ROLES or difflib.get_close_matches(key, ROLES, n=1, cutoff=0.5)))
+    ]
+    if roles and labels:
+        raise ConfigError(
+            field_name, dict(mapping),
+            f"a mapping keyed by roles {ROLES} or by class labels, not both; "
+            f"it has the role {roles[0]!r} and the label {labels[0]!r}",
+        )
+    text = [key for key in labels if isinstance(key, str)]
+    numbers = [key for key in labels if not isinstance(key, str)]
+    if text and numbers:
+        raise ConfigError(
+            field_name, dict(mapping),
+            f"class labels written alike, all as numbers or all as text; it has the number {numbers[0]!r} "
+            f"and the text {text[0]!r}",
+        )
 
 
 def _parse_weight(name: Any, options: dict, field_name: str) -> dict:

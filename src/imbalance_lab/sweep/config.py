@@ -6,6 +6,8 @@ dotted field (``schemes[3].alpha``, ``cv.folds``) and the offending value, so
 the message alone says what to fix. Names of data sets, models, schemes and
 metrics are checked by the modules that own them (``datasets.validate_spec``,
 ``models.validate_model_spec``, ``schemes.parse_scheme``, ``metrics.METRICS``).
+Two data sets that go by one name in results (``datasets.dataset_name``) are
+refused: the report groups rows by that name and would merge them.
 
 A config, field by field (``configs/quick.yaml`` is a small working example)::
 
@@ -200,6 +202,7 @@ def parse_config(data: Any, *, source: str | None = None, text: str | None = Non
 
     # The names last: these checks import the modules that own them.
     datasets = tuple(check.unique_list("datasets", values["datasets"], check.dataset))
+    check.dataset_names(datasets)
     models = tuple(check.unique_list("models", values["models"], check.model, check.model_identity))
     schemes, scheme_fields = check.schemes(values["schemes"])
 
@@ -350,6 +353,18 @@ class _Checker:
         self._delegate(datasets.validate_spec, value, name)
         return _plain(value)
 
+    def dataset_names(self, specs: tuple) -> None:
+        """Two data sets that go by one name in results would be merged by the
+        report, which groups rows by the name: refuse the later one."""
+        from imbalance_lab import datasets
+
+        seen: dict[str, int] = {}
+        for i, spec in enumerate(specs):
+            name = datasets.dataset_name(spec)
+            if name in seen:
+                raise same_name_error(specs, i, seen[name], name, self.source)
+            seen[name] = i
+
     def model(self, name: str, value: Any) -> Any:
         from imbalance_lab import models
 
@@ -427,6 +442,28 @@ class _Checker:
             raise ConfigError(exc.name, exc.value, exc.expected, self.source) from None
         except InvalidParameterError as exc:
             raise ConfigError(exc.name, exc.value, exc.expected, self.source) from None
+
+
+def same_name_error(specs: tuple | list, later: int, earlier: int, name: str, source: str | None) -> ConfigError:
+    """The error for ``datasets[later]``, which goes by ``name`` in results,
+    as ``datasets[earlier]`` does: the report would merge their rows."""
+    spec = specs[later]
+    if isinstance(spec, Mapping) and "synthetic" in spec:
+        fix = "give it a distinct 'name:' under 'synthetic:'"
+    elif isinstance(spec, Mapping):
+        fix = "give it a distinct 'name:'"
+    elif isinstance(specs[earlier], Mapping):  # a registered name cannot be renamed; a mapping can
+        under = " under 'synthetic:'" if "synthetic" in specs[earlier] else ""
+        fix = f"give datasets[{earlier}] a distinct 'name:'{under}"
+    else:  # two registered names that load under one (a loader's own name)
+        fix = "give one of them a distinct name"
+    return ConfigError(
+        f"datasets[{later}]",
+        spec,
+        f"a data set with a name of its own, but it has the same name {name!r} as datasets[{earlier}], "
+        f"and the report would merge their results; {fix}",
+        source,
+    )
 
 
 def _plain(value: Any) -> Any:

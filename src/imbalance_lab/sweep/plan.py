@@ -26,7 +26,7 @@ from typing import Any
 import imbalance_lab
 from imbalance_lab import rows
 from imbalance_lab.errors import ConfigError, ImbalanceLabError, InvalidParameterError, UnitSkipped
-from imbalance_lab.sweep.config import Config, canonical_json
+from imbalance_lab.sweep.config import Config, canonical_json, same_name_error
 
 #: Libraries whose versions enter the cache key when the package's own
 #: requirement list cannot be read (running from a source tree not installed).
@@ -162,7 +162,9 @@ def plan_sweep(
     ``sampling_strategy``) is checked against them: a key that is no class of
     the data set, or an explicit weight mapping that leaves a class out, is a
     :class:`ConfigError` naming the key (``schemes[0].weight[7]=3``) and the
-    data set, rather than an error in every unit of that scheme.
+    data set, rather than an error in every unit of that scheme. Two data
+    sets that go by one name (which the report would merge) are a
+    :class:`ConfigError` naming the later one.
     """
     if load_dataset is None:
         from imbalance_lab.datasets import load_spec as load_dataset
@@ -182,8 +184,12 @@ def plan_sweep(
     }
 
     data: dict[str, DataInfo] = {}
+    named: dict[str, int] = {}  # the report groups rows by name: one data set per name
     for i, spec in enumerate(config.datasets):
         info, y = _load_info(load_dataset, spec, f"datasets[{i}]")
+        if info.name in named:
+            raise same_name_error(config.datasets, i, named[info.name], info.name, config.source)
+        named[info.name] = i
         if y is not None:
             _check_scheme_labels(config, y, f"data set {info.name!r} (datasets[{i}])")
         data[info.id] = info
