@@ -100,3 +100,111 @@ def test_audit_command_runs_the_notebook(tmp_path):
         o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]
     assert not errors
+
+
+# ---------------------------------------- every -p value checked before any work
+
+DECLARED = papermill.inspect_notebook(str(command.NOTEBOOK))
+
+
+@pytest.mark.parametrize(
+    ("pair", "message", "error"),
+    [
+        ("factor=1", "-p factor=1 is invalid: an integer >= 2", InvalidParameterError),
+        ("tolerance=0", "-p tolerance=0 is invalid: a number in (0, 1)", InvalidParameterError),
+        ("n_seeds=abc", "-p n_seeds='abc' is invalid: an integer >= 5", InvalidParameterError),
+        ("size_share=abc", "-p size_share='abc' is invalid: a share in [0, 1]", InvalidParameterError),
+        (
+            "dataset=wine",
+            "-p dataset='wine' is invalid: a binary data set (it has 3 classes); did you mean "
+            "'wine_0_vs_rest', 'wine_1_vs_rest', 'wine_2_vs_rest', 'winequality_red_3_vs_5', 'winequality_red_4'?",
+            InvalidParameterError,
+        ),
+        (
+            "dataset=ecoli_1",
+            "-p dataset='ecoli_1' is invalid: unknown data set; did you mean "
+            "'ecoli1', 'ecoli4', 'ecoli3', 'ecoli2', 'ecoli_0_vs_1'?",
+            UnknownNameError,
+        ),
+        ("dataset={csvv: x.csv}", "-p dataset.csvv='x.csv' is invalid: unknown key; did you mean 'csv'?",
+         UnknownNameError),
+        ("data_seed=-1", "-p data_seed=-1 is invalid: an integer >= 0", InvalidParameterError),
+        ("n_jobs=0", "-p n_jobs=0 is invalid: an integer >= 1", InvalidParameterError),
+        ("extra_configs=maybe", "-p extra_configs='maybe' is invalid: true or false", InvalidParameterError),
+        ("estimators=[LogisticRegresion]", "-p estimators='LogisticRegresion' is invalid: unknown classifier; "
+         "did you mean 'LogisticRegression'", UnknownNameError),
+        ("scale_C=0", "-p scale_C=0 is invalid: a finite number > 0", InvalidParameterError),
+        ("cost_models=[logistic]", "-p cost_models='logistic' is invalid: unknown cost model; "
+         "did you mean 'logistic_regression'?", UnknownNameError),
+        ("cost_factors=[0, 2]", "-p cost_factors=[0, 2] is invalid: a non-empty list of integers >= 1",
+         InvalidParameterError),
+        ("cost_repeats=0", "-p cost_repeats=0 is invalid: an integer >= 1", InvalidParameterError),
+        ("cost_n_samples=10", "-p cost_n_samples=10 is invalid: an integer >= 20", InvalidParameterError),
+    ],
+)
+def test_bad_values_are_refused_before_any_folder_or_kernel(tmp_path, monkeypatch, capsys, pair, message, error):
+    from imbalance_lab import cli, kernels
+
+    def never(*args, **kwargs):
+        raise AssertionError("the notebook ran")
+
+    monkeypatch.setattr(kernels, "execute_notebook", never)
+    with pytest.raises(error) as info:
+        command.check_params(command.parse_params([pair], KNOWN), DECLARED)
+    assert str(info.value).startswith(message)
+    assert info.value.name.startswith("-p ")
+    out = tmp_path / "equivalence"
+    assert cli.main(["audit", "--out", str(out), "-p", pair]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imbalance-lab audit: error: {message}") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_bad_value_leaves_an_earlier_audit_as_it_was(tmp_path, monkeypatch):
+    from imbalance_lab import cli, kernels
+
+    monkeypatch.setattr(kernels, "execute_notebook", lambda *a, **k: pytest.fail("the notebook ran"))
+    out = tmp_path / "equivalence"
+    out.mkdir()
+    (out / "equivalence.ipynb").write_text("earlier audit")
+    (out / "equivalence.csv").write_text("estimator,verdict\n")
+    assert cli.main(["audit", "--out", str(out), "-p", "factor=1"]) == 2
+    assert (out / "equivalence.ipynb").read_text() == "earlier audit"
+    assert sorted(p.name for p in out.iterdir()) == ["equivalence.csv", "equivalence.ipynb"]
+
+
+def test_the_notebook_defaults_pass_the_check():
+    command.check_params({}, DECLARED)
+    command.check_params({"dataset": "breast_cancer", "estimators": ["GaussianNB"]}, DECLARED)
+
+
+def test_cost_models_are_selected_by_name():
+    from imbalance_lab.audit import cost
+
+    assert list(cost.select_models(["random_forest", "logistic_regression"])) == [
+        "random_forest",
+        "logistic_regression",
+    ]
+    assert list(cost.select_models(None)) == list(cost.default_models())
+
+
+@pytest.mark.parametrize(
+    ("argv", "notebook"),
+    [(["audit", "-p", "n_jobs=1"], "equivalence.ipynb"), (["calibration", "--repeats", "1"], "calibration.ipynb")],
+)
+def test_a_dead_kernel_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys, argv, notebook):
+    """Both notebook commands (calibration's test lives here too: one check of one message)."""
+    from nbclient.exceptions import DeadKernelError
+
+    from imbalance_lab import cli, kernels
+
+    def dies(*args, **kwargs):
+        raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(kernels, "execute_notebook", dies)
+    out = tmp_path / "out"
+    assert cli.main([argv[0], "--out", str(out), *argv[1:]]) == 1
+    assert capsys.readouterr().err == (
+        f"imbalance-lab {argv[0]}: the notebook's kernel died (most likely killed for lack of memory: "
+        f"try smaller sizes); the executed notebook, up to the cell that was running, is {out / notebook}\n"
+    )

@@ -644,3 +644,116 @@ def test_calibration_notebook_runs_and_intercepts_land_within_simulation_error(t
     executed = nbformat.read(output, as_version=4)
     assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     _assert_intercepts_within_simulation_error(pd.read_csv(tmp_path / "intercepts.csv"))
+
+
+# ------------------------------------------- the sizes the study can run
+
+
+def _parameters(**changes):
+    """run_study's parameters, as check_parameters takes them."""
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(study.run_study).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **changes}
+
+
+@pytest.fixture
+def ten_gib(monkeypatch):
+    """10 GiB available: the study may plan 80 % of it, 8 GiB = 8589934592 bytes."""
+    monkeypatch.setattr(study, "available_memory", lambda: 10 * 2**30)
+
+
+def test_row_bytes_formula():
+    # 8 bytes x (6 (d + 1) + 6) per training row, 8 x (4 (d + 1) + 6) per test row
+    assert study.row_bytes(5) == (336, 240)
+    assert study.row_bytes(1) == (144, 112)
+
+
+def test_n_test_minimum_hand_computed(ten_gib):
+    # both classes in every test set: 10 repeats x (0.99^n + 0.01^n) <= 1e-3
+    # -> n >= ln(1e-4) / ln(0.99) = 916.42, so 917
+    base = _parameters(prevalences=[0.01], n_train=20_000, repeats=10)
+    with pytest.raises(InvalidParameterError) as info:
+        study.check_parameters(**{**base, "n_test": 916})
+    assert info.value.name == "n_test" and info.value.value == 916
+    assert str(info.value).startswith("n_test=916 is invalid: an integer >= 917: ")
+    assert study.check_parameters(**{**base, "n_test": 917})["n_test"] == 917
+
+
+def test_n_train_minimum_for_smote_hand_computed(ten_gib):
+    # k_neighbors=1: SMOTE needs 2 rows of each class; at prevalence 0.5 and one
+    # repeat the risk is 2 x P(Bin(n, 0.5) <= 1) = 2 (n + 1) / 2^n:
+    # n = 14 -> 30 / 16384 = 0.00183 > 1e-3, n = 15 -> 32 / 32768 = 0.00098
+    base = _parameters(prevalences=[0.5], repeats=1, k_neighbors=1, n_test=20_000)
+    with pytest.raises(InvalidParameterError, match=r"^n_train=14 is invalid: an integer >= 15: .*k_neighbors \+ 1 = 2"):
+        study.check_parameters(**{**base, "n_train": 14})
+    study.check_parameters(**{**base, "n_train": 15})
+    # without SMOTE one row of each class is enough: 2 x 0.5^n <= 1e-3 -> n >= 11
+    assert study.minimum_rows([0.5], 1, 1) == 11
+    study.check_parameters(**{**base, "n_train": 11, "schemes": ["none", "random_under"]})
+
+
+def test_n_train_100_of_the_fresh_user_is_refused_with_the_true_minimum(ten_gib):
+    # the default study: smallest n with 10 x sum over p of P(a class of Bin(n, p) has <= 5 rows) <= 1e-3,
+    # summed here term by term (an independent count, not scipy)
+    def risk(n):
+        def below(q):
+            return sum(math.comb(n, j) * q**j * (1 - q) ** (n - j) for j in range(6))
+
+        return 10 * sum(below(p) + below(1 - p) for p in (0.3, 0.1, 0.01))
+
+    expected = next(n for n in range(12, 5000) if risk(n) <= 1e-3)
+    assert expected == 1950
+    with pytest.raises(InvalidParameterError) as info:
+        study.check_parameters(**_parameters(n_train=100))
+    assert str(info.value).startswith("n_train=100 is invalid: an integer >= 1950: ")
+    study.check_parameters(**_parameters(n_train=1950))
+
+
+def test_memory_bound_names_the_largest_size_with_its_maximum(ten_gib):
+    # need = 0.5 GiB (kernel) + 336 n_train + 240 n_test + 2048 x 2 x prevalences x 5 schemes x repeats
+    # at most 8 GiB: n_train <= (8 GiB - 0.5 GiB - 240 x 100000 - 20480) / 336 = 23895961
+    base = _parameters(prevalences=[0.3], repeats=1)
+    with pytest.raises(InvalidParameterError, match=r"^n_train=100000000 is invalid: at most 23895961 with"):
+        study.check_parameters(**{**base, "n_train": 100_000_000})
+    study.check_parameters(**{**base, "n_train": 23_895_961})
+    with pytest.raises(InvalidParameterError, match=r"^n_train=23895962 is invalid: at most 23895961 "):
+        study.check_parameters(**{**base, "n_train": 23_895_962})
+    # repeats <= (8 GiB - 0.5 GiB - 336 x 20000 - 240 x 100000) / 20480 = 391716
+    with pytest.raises(InvalidParameterError, match=r"^repeats=10000000 is invalid: at most 391716 with"):
+        study.check_parameters(**{**base, "repeats": 10_000_000})
+    # n_test <= (8 GiB - 0.5 GiB - 336 x 20000 - 20480) / 240 = 33526346
+    with pytest.raises(InvalidParameterError, match=r"^n_test=100000000 is invalid: at most 33526346 with"):
+        study.check_parameters(**{**base, "n_test": 100_000_000})
+
+
+def test_available_memory_is_positive_and_at_most_the_machine():
+    import os
+
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert 0 < study.available_memory() <= physical
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--n-train", "100"], "n_train=100 is invalid: an integer >= 1950: "),
+        (["--n-train", "100000000", "--repeats", "1"], "n_train=100000000 is invalid: at most 23895840 with"),
+    ],
+)
+def test_command_refuses_sizes_before_any_folder_or_kernel(tmp_path, monkeypatch, capsys, ten_gib, argv, message):
+    # second case, 8 GiB usable: (8 GiB - 0.5 GiB - 240 x 100000 - 2048 x 2 x 3 x 5) / 336 = 23895840
+    from imbalance_lab import cli, kernels
+
+    def never(*args, **kwargs):
+        raise AssertionError("the notebook ran")
+
+    monkeypatch.setattr(kernels, "execute_notebook", never)
+    out = tmp_path / "calibration"
+    assert cli.main(["calibration", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imbalance-lab calibration: error: {message}") and err.count("\n") == 1
+    assert not out.exists()
+

@@ -18,7 +18,9 @@ for prevalence 0.3, 0.1, 0.01), and 0 after correction.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -236,6 +238,7 @@ def check_parameters(
     ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise InvalidParameterError(name, value, f"an integer >= {low}")
+    n_train, n_test, repeats, k_neighbors = int(n_train), int(n_test), int(repeats), int(k_neighbors)
     try:
         coef_array = np.asarray(coef, dtype=np.float64)
     except (TypeError, ValueError):
@@ -247,6 +250,7 @@ def check_parameters(
     for name in schemes:
         if name not in SCHEMES:
             raise UnknownNameError("schemes", name, SCHEMES, kind="scheme")
+    _check_sizes(prevalences, n_train, n_test, repeats, k_neighbors, schemes, len(coef_array))
     return {
         "prevalences": prevalences,
         "n_train": n_train,
@@ -257,6 +261,126 @@ def check_parameters(
         "k_neighbors": k_neighbors,
         "random_state": random_state,
     }
+
+
+#: Largest chance, over a whole run, that some replicate draws a training or
+#: test set the study cannot fit or score (too few rows of a class):
+#: :func:`check_parameters` refuses ``n_train`` / ``n_test`` below that.
+FAILURE_RISK = 1e-3
+
+#: Memory the study holds, as measured (peak resident size of one replicate at
+#: 5 predictors: 331 bytes per training row at 2 M rows, 235 per test row at
+#: 4 M rows) and put as a formula in the number of predictors d: a training
+#: row is held about 6 times over d + 1 float64 columns (the draw, up to
+#: twice over after over-sampling or SMOTE, the pipeline's and the solver's
+#: copies with the intercept column) plus 6 numbers; a test row 4 times plus 6
+#: numbers (logits, two probability columns, the metrics' sorts).
+TRAIN_ROW_FLOATS = (6, 6)
+TEST_ROW_FLOATS = (4, 6)
+#: One result row (a dict of 12 fields in a list, then a DataFrame row).
+BYTES_PER_RESULT_ROW = 2048
+#: The kernel itself: Python, numpy, pandas, scikit-learn, matplotlib loaded.
+KERNEL_BYTES = 2**29
+#: Share of the available memory the study may plan to use: the rest is left
+#: for other processes and for the estimate's error.
+MEMORY_SHARE = 0.8
+
+_GIB = 2**30
+
+
+def row_bytes(n_features: int) -> tuple[int, int]:
+    """Bytes per (training row, test row) at ``n_features`` predictors
+    (:data:`TRAIN_ROW_FLOATS`, :data:`TEST_ROW_FLOATS`): 336 and 240 at 5."""
+    return tuple(8 * (copies * (n_features + 1) + extra) for copies, extra in (TRAIN_ROW_FLOATS, TEST_ROW_FLOATS))
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new process: psutil's ``available``
+    (else the machine's physical memory), capped by a cgroup v2 limit."""
+    try:
+        import psutil
+
+        free = int(psutil.virtual_memory().available)
+    except ImportError:
+        free = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            free = min(free, int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    return free
+
+
+def short_draw_risk(n: int, prevalences, repeats: int, per_class: int) -> float:
+    """Chance (union bound over replicates) that some replicate's ``n`` rows
+    hold fewer than ``per_class`` rows of a class: ``repeats`` x the sum over
+    prevalences p of P(Bin(n, p) < per_class) + P(Bin(n, 1 - p) < per_class)."""
+    from scipy.stats import binom
+
+    return repeats * sum(
+        float(binom.cdf(per_class - 1, n, p) + binom.cdf(per_class - 1, n, 1 - p)) for p in prevalences
+    )
+
+
+def minimum_rows(prevalences, repeats: int, per_class: int, risk: float = FAILURE_RISK) -> int:
+    """The fewest rows per replicate with :func:`short_draw_risk` <= ``risk``."""
+    low, high = 2 * per_class - 1, 2 * per_class  # below 2 x per_class a class is always short
+    while short_draw_risk(high, prevalences, repeats, per_class) > risk:
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if short_draw_risk(middle, prevalences, repeats, per_class) > risk:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _check_sizes(prevalences, n_train, n_test, repeats, k_neighbors, schemes, n_features) -> None:
+    """``n_train`` / ``n_test`` large enough that no replicate is short of a
+    class (but with chance :data:`FAILURE_RISK`), and the whole study small
+    enough for the memory available."""
+    needs = {
+        # SMOTE fits k_neighbors + 1 neighbours (each row and its k) on the minority rows
+        "n_train": (k_neighbors + 1, f"k_neighbors + 1 = {k_neighbors + 1} for SMOTE")
+        if "smote" in schemes
+        else (1, "1 to fit"),
+        "n_test": (1, "1 to score: both classes are needed"),
+    }
+    sizes = {"n_train": n_train, "n_test": n_test}
+    for name, (per_class, why) in needs.items():
+        least = minimum_rows(prevalences, repeats, per_class)
+        if sizes[name] < least:
+            raise InvalidParameterError(
+                name, sizes[name],
+                f"an integer >= {least}: with fewer rows the chance that a replicate holds fewer than "
+                f"{per_class} row(s) of a class ({why}) exceeds {FAILURE_RISK} "
+                f"(prevalences {prevalences}, {repeats} repeats)",
+            )
+    train_bytes, test_bytes = row_bytes(n_features)
+    result_rows = 2 * len(prevalences) * len(schemes)  # per repeat: each scheme, corrected or not
+    terms = {
+        "n_train": (n_train, train_bytes, "training row"),
+        "n_test": (n_test, test_bytes, "test row"),
+        "repeats": (repeats, result_rows * BYTES_PER_RESULT_ROW, "repeat"),
+    }
+    need = KERNEL_BYTES + sum(value * per for value, per, _ in terms.values())
+    free = int(MEMORY_SHARE * available_memory())
+    if need <= free:
+        return
+    name = max(terms, key=lambda key: terms[key][0] * terms[key][1])
+    value, per, unit = terms[name]
+    most = (free - (need - value * per)) // per
+    estimate = (
+        f"the study would need about {need / _GIB:.1f} GiB ({train_bytes} bytes per training row, "
+        f"{test_bytes} per test row, {result_rows * BYTES_PER_RESULT_ROW} per repeat, "
+        f"{KERNEL_BYTES / _GIB:.1f} GiB for the kernel) and it may use {free / _GIB:.1f} GiB "
+        f"({MEMORY_SHARE:.0%} of the memory available)"
+    )
+    if most >= 1:
+        raise InvalidParameterError(name, value, f"at most {most} with the other parameters as given: {estimate}")
+    raise InvalidParameterError(name, value, f"a smaller value, and smaller other sizes: {estimate}")
 
 
 def _metrics(y, p) -> dict:

@@ -35,7 +35,7 @@ import pandas as pd
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from imbalance_lab.errors import InvalidParameterError
+from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 from imbalance_lab.resampling import ReplicationSampler
 from imbalance_lab.weights import sample_weights
 
@@ -84,11 +84,8 @@ def measure_cost(
     from sklearn.datasets import make_classification
 
     models = dict(models) if models is not None else default_models()
+    check_settings(factors, repeats, n_samples)
     factors = list(factors)
-    if not factors or any(not isinstance(k, int | np.integer) or k < 1 for k in factors):
-        raise InvalidParameterError("factors", factors, "a non-empty list of integers >= 1")
-    if not isinstance(repeats, int | np.integer) or repeats < 1:
-        raise InvalidParameterError("repeats", repeats, "an integer >= 1")
     X, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -98,6 +95,38 @@ def measure_cost(
     minority = int(np.argmin(np.bincount(y)))
     with threadpool_limits(limits=1):
         return pd.DataFrame(_measure(models, factors, X, y, minority, repeats))
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_settings(factors, repeats, n_samples) -> None:
+    """The settings :func:`measure_cost` takes: ``factors`` a non-empty list
+    of integers >= 1, ``repeats`` an integer >= 1, ``n_samples`` an integer
+    >= 20 (at the minority share of 0.1, at least 2 minority rows)."""
+    if isinstance(factors, str | bytes) or not isinstance(factors, Sequence):
+        raise InvalidParameterError("factors", factors, "a non-empty list of integers >= 1")
+    if not factors or any(not _is_integer(k) or k < 1 for k in factors):
+        raise InvalidParameterError("factors", factors, "a non-empty list of integers >= 1")
+    if not _is_integer(repeats) or repeats < 1:
+        raise InvalidParameterError("repeats", repeats, "an integer >= 1")
+    if not _is_integer(n_samples) or n_samples < 20:
+        raise InvalidParameterError("n_samples", n_samples, "an integer >= 20")
+
+
+def select_models(names: Sequence[str] | None) -> dict:
+    """The models of :func:`default_models` called ``names`` (all when
+    None), in that order; an unknown name raises :class:`UnknownNameError`."""
+    models = default_models()
+    if names is None:
+        return models
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise InvalidParameterError("models", names, f"None or a list of names from {sorted(models)}")
+    for name in names:
+        if name not in models:
+            raise UnknownNameError("models", name, models, kind="cost model")
+    return {name: models[name] for name in names}
 
 
 def _measure(models, factors, X, y, minority, repeats) -> list[dict]:

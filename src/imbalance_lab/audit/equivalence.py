@@ -31,6 +31,7 @@ Why the mechanism is named is in :mod:`imbalance_lab.audit.mechanisms`.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import time
 import warnings
@@ -114,10 +115,8 @@ def make_audit_data(
     ``n_test`` held-out rows; ``minority_share`` and ``n_features`` apply to
     the synthetic data only.
     """
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(value, int | np.integer) or value < 20:
-            raise InvalidParameterError(name, value, "an integer >= 20")
-    if not 0 < minority_share < 0.5:
+    check_sizes(n_train, n_test, random_state)
+    if not (_is_number(minority_share) and 0 < minority_share < 0.5):
         raise InvalidParameterError("minority_share", minority_share, "a share in (0, 0.5)")
     from sklearn.model_selection import train_test_split
 
@@ -136,21 +135,8 @@ def make_audit_data(
         )
         name = f"synthetic(n={n_train + n_test}, minority_share={minority_share})"
     else:
-        try:
-            from imbalance_lab import datasets
-        except ImportError as exc:  # the data-set registry is not installed here
-            raise InvalidParameterError(
-                "dataset",
-                dataset,
-                f"'synthetic' (imbalance_lab.datasets cannot be imported: {exc})",
-            ) from exc
-        loaded = datasets.load_spec(dataset, field="dataset")
-        X, y, name = loaded.X, loaded.y, loaded.name
+        X, y, name = load_dataset(dataset)
     labels, counts = np.unique(y, return_counts=True)
-    if labels.size != 2:
-        raise InvalidParameterError(
-            "dataset", dataset, f"a binary data set (it has {labels.size} classes)"
-        )
     test_size = min(n_test, len(y) // 3)
     train_size = min(n_train, len(y) - test_size)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -167,6 +153,55 @@ def make_audit_data(
         majority=majority,
         forms=_input_forms(X_tr, X_te),
     )
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def check_sizes(n_train, n_test, random_state=0) -> None:
+    """The sizes and seed :func:`make_audit_data` takes: ``n_train`` and
+    ``n_test`` integers >= 20, ``random_state`` an integer >= 0."""
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if not _is_integer(value) or value < 20:
+            raise InvalidParameterError(name, value, "an integer >= 20")
+    if not _is_integer(random_state) or random_state < 0:
+        raise InvalidParameterError("random_state", random_state, "an integer >= 0")
+
+
+def load_dataset(dataset: Any) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(X, y, name)`` of a binary data set spec (not ``"synthetic"``), as
+    :func:`make_audit_data` audits it. An unknown name raises
+    :class:`UnknownNameError` with the close names, a bad spec or a data set
+    with other than two classes :class:`InvalidParameterError`, all naming
+    ``dataset``."""
+    try:
+        from imbalance_lab import datasets
+    except ImportError as exc:  # the data-set registry is not installed here
+        raise InvalidParameterError(
+            "dataset",
+            dataset,
+            f"'synthetic' (imbalance_lab.datasets cannot be imported: {exc})",
+        ) from exc
+    loaded = datasets.load_spec(dataset, field="dataset", error=InvalidParameterError)
+    n_classes = np.unique(loaded.y).size
+    if n_classes != 2:
+        hint = ""
+        if isinstance(dataset, str):
+            others = [n for n in datasets.registered_names() if n != dataset]
+            close = [n for n in others if n.startswith(dataset)] or difflib.get_close_matches(
+                dataset, others, n=5, cutoff=0.5
+            )
+            close = close[:5]
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise InvalidParameterError(
+            "dataset", dataset, f"a binary data set (it has {n_classes} classes){hint}"
+        )
+    return loaded.X, loaded.y, loaded.name
 
 
 def _input_forms(X_tr: np.ndarray, X_te: np.ndarray) -> dict:
@@ -508,17 +543,17 @@ class AuditSettings:
     variants: tuple[str, ...] = VARIANTS
 
     def __post_init__(self):
-        if not isinstance(self.factor, int | np.integer) or self.factor < 2:
+        if not _is_integer(self.factor) or self.factor < 2:
             raise InvalidParameterError("factor", self.factor, "an integer >= 2")
-        if not 0 <= self.size_share <= 1:
+        if not (_is_number(self.size_share) and 0 <= self.size_share <= 1):
             raise InvalidParameterError("size_share", self.size_share, "a share in [0, 1]")
-        if not (isinstance(self.tolerance, float | int) and 0 < self.tolerance < 1):
+        if not (_is_number(self.tolerance) and 0 < self.tolerance < 1):
             raise InvalidParameterError("tolerance", self.tolerance, "a number in (0, 1)")
-        if not isinstance(self.n_seeds, int | np.integer) or self.n_seeds < 5:
+        if not _is_integer(self.n_seeds) or self.n_seeds < 5:
             raise InvalidParameterError("n_seeds", self.n_seeds, "an integer >= 5")
-        if not 0 < self.alpha < 0.5:
+        if not (_is_number(self.alpha) and 0 < self.alpha < 0.5):
             raise InvalidParameterError("alpha", self.alpha, "a level in (0, 0.5)")
-        if not isinstance(self.n_permutations, int | np.integer) or self.n_permutations < 99:
+        if not _is_integer(self.n_permutations) or self.n_permutations < 99:
             raise InvalidParameterError("n_permutations", self.n_permutations, "an integer >= 99")
         variants = tuple(self.variants) if not isinstance(self.variants, str) else (self.variants,)
         for variant in variants:
@@ -730,8 +765,7 @@ def run_audit(
     from joblib import Parallel, delayed
 
     candidates = list(candidates)
-    if not isinstance(n_jobs, int | np.integer) or n_jobs < 1:
-        raise InvalidParameterError("n_jobs", n_jobs, "an integer >= 1")
+    check_n_jobs(n_jobs)
     per_candidate = Parallel(n_jobs=int(n_jobs))(
         delayed(_audit_one_thread)(c, data, settings) for c in candidates
     )
@@ -746,6 +780,12 @@ def run_audit(
         if column not in frame:
             frame[column] = np.nan
     return frame[list(COLUMNS)]
+
+
+def check_n_jobs(n_jobs) -> None:
+    """``n_jobs`` of :func:`run_audit`: an integer >= 1."""
+    if not _is_integer(n_jobs) or n_jobs < 1:
+        raise InvalidParameterError("n_jobs", n_jobs, "an integer >= 1")
 
 
 def _restored(frame: pd.DataFrame, defaults: dict[str, dict]) -> tuple[list, list]:
@@ -806,6 +846,11 @@ def audit_candidates(
 ) -> list[Candidate]:
     """The default configuration of every classifier found (or of ``names``),
     followed by the extra configurations of the mechanism table."""
+    for name, value in (("include_imblearn", include_imblearn), ("extra", extra)):
+        if not isinstance(value, bool | np.bool_):
+            raise InvalidParameterError(name, value, "true or false")
+    if names is not None and (isinstance(names, str) or not isinstance(names, Sequence)):
+        raise InvalidParameterError("estimators", names, "None or a list of classifier names")
     defaults = select(enumerate_classifiers(include_imblearn), names)
     configs = extra_configs() if extra else {}
     out = []

@@ -31,6 +31,14 @@ from imbalance_lab.resampling import ReplicationSampler
 from imbalance_lab.weights import class_weights, sample_weights
 
 
+def check_C(C) -> None:
+    """``C`` of a logistic regression here: a finite number > 0."""
+    if isinstance(C, bool) or not isinstance(C, int | float | np.integer | np.floating) or not (
+        np.isfinite(C) and C > 0
+    ):
+        raise InvalidParameterError("C", C, "a finite number > 0")
+
+
 def equivalent_C(C: float, *, sample_weight, reference_weight, rtol: float = 1e-12) -> float:
     """The ``C`` that makes a fit with ``sample_weight`` equal a fit with
     ``reference_weight`` and ``C``: ``C * sum(reference) / sum(sample_weight)``.
@@ -39,8 +47,7 @@ def equivalent_C(C: float, *, sample_weight, reference_weight, rtol: float = 1e-
     proportional; otherwise no ``C`` makes the fits equal and
     :class:`InvalidParameterError` says so.
     """
-    if not (np.isfinite(C) and C > 0):
-        raise InvalidParameterError("C", C, "a finite number > 0")
+    check_C(C)
     w = np.asarray(sample_weight, float)
     v = np.asarray(reference_weight, float)
     if w.shape != v.shape or w.ndim != 1:
@@ -75,6 +82,7 @@ def balanced_vs_oversampled(X, y, *, C: float = 1.0, tol: float = 1e-10) -> pd.D
     within a class.
     """
     y = np.asarray(y)
+    check_C(C)
     _, counts = np.unique(y, return_counts=True)
     if np.any(counts.max() % counts):
         raise InvalidParameterError(

@@ -67,21 +67,42 @@ def parse_params(pairs: list[str], known: set[str]) -> dict:
     return params
 
 
+def check_params(params: dict, declared: dict) -> None:
+    """Check every notebook parameter, the ``declared`` defaults (papermill's
+    ``inspect_notebook``) updated by ``params``, with the check the notebook's
+    own calls make (:func:`imbalance_lab.audit.parameters.check_parameters`);
+    an error names ``-p NAME`` and the value."""
+    import ast
+
+    from imbalance_lab.audit.parameters import check_parameters, renamed
+    from imbalance_lab.errors import InvalidParameterError
+
+    values = {name: ast.literal_eval(p["default"]) for name, p in declared.items()}
+    try:
+        check_parameters(**{**values, **params})
+    except InvalidParameterError as exc:
+        raise renamed(exc, f"-p {exc.name}") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    import sys
     import time
 
     import pandas as pd
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     from imbalance_lab import KERNEL_NAME, kernels
+    from imbalance_lab.commands.calibration import kernel_died
     from imbalance_lab.errors import ImbalanceLabError
     from imbalance_lab.folders import check_output_folder
 
     out = check_output_folder(args.out, "--out", "the audit")
     if not NOTEBOOK.is_file():
         raise ImbalanceLabError(f"the audit notebook is missing: {NOTEBOOK}")
-    known = set(papermill.inspect_notebook(str(NOTEBOOK)))
-    params = parse_params(args.param, known)
+    declared = papermill.inspect_notebook(str(NOTEBOOK))
+    params = parse_params(args.param, set(declared))
+    check_params(params, declared)  # before any folder or kernel
     out.mkdir(parents=True, exist_ok=True)
     executed = out / "equivalence.ipynb"
     params["out_dir"] = str(out.resolve())
@@ -94,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
             f"the audit notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(executed notebook: {executed})"
         ) from None
+    except DeadKernelError:
+        print(f"imbalance-lab audit: {kernel_died(executed)}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
     frame = pd.read_csv(out / "equivalence.csv")
     counts = frame.groupby("verdict").size().to_dict()
