@@ -377,3 +377,16 @@ def test_a_port_where_something_else_listens_is_refused_not_waited_on_for_ever(k
         DaskExecutor(address, connect_timeout=1, field="--scheduler")
     assert info.value.name == "--scheduler" and info.value.value == address
     assert "something listens there but" in str(info.value) and "Scheduler at:" in str(info.value)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("address", "why"), [
+    ("tls://127.0.0.1:9", "a tls:// address needs Dask's TLS settings"),  # none configured here
+    ("ucx://127.0.0.1:9", "connecting failed: "),  # ucx-py is not installed
+])
+def test_a_transport_that_cannot_start_here_is_a_clean_error(address, why):
+    # Found by a fresh user: a 55-line traceback and exit 1 for tls:// and ucx://.
+    with pytest.raises(InvalidParameterError) as info:
+        DaskExecutor(address, connect_timeout=1, field="--scheduler")
+    assert (info.value.name, info.value.value) == ("--scheduler", address)
+    assert why in str(info.value)

@@ -124,3 +124,12 @@ except KeyboardInterrupt:
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["runs"][-1]["interrupted"] is True
     assert [k for k, s in manifest["slices"].items() if s["status"] == "done"] == []  # beta slices come first
+
+
+@pytest.mark.parametrize(("jobs", "slices", "said"), [
+    (500, 4, "on 4 workers"), (2, 63, "on 2 workers"), (2, None, "on 2 workers"), (3, 1, "on 1 worker"),
+])
+def test_local_workers_are_counted_as_the_pool_starts_them(jobs, slices, said):
+    # Found by a fresh user: --jobs 500 on 4 slices said 'on 500 workers'; a
+    # spawn pool starts a worker per running slice, up to jobs.
+    assert LocalExecutor(jobs).describe(slices) == said

@@ -104,3 +104,31 @@ def test_the_cli_refuses_under_the_flags_name_before_reading_the_config(tmp_path
     err = capsys.readouterr().err
     assert err.startswith(f"imbalance-lab sweep: error: --out={out!r} is invalid") and "Traceback" not in err
     assert "no-such.yaml" not in err
+
+
+def test_the_folder_of_another_experiment_is_refused_before_anything_is_replaced(tmp_path):
+    # Found by a fresh user: `sweep quick.yaml --out` a finished default
+    # sweep's folder replaced its manifest and its ecoli1 rows, exit 0.
+    run_sweep(fake_config(name="first"), out=tmp_path / "out", executor=InlineExecutor(), load_dataset=fake_load)
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    executor = InlineExecutor()
+    with pytest.raises(InvalidParameterError) as info:
+        run_sweep(fake_config(name="second"), out=tmp_path / "out", executor=executor, load_dataset=fake_load)
+    assert (info.value.name, info.value.value) == ("out", str(tmp_path / "out"))
+    assert "earlier sweep of this config (name 'second'); it holds the results of experiment 'first'" in str(info.value)
+    assert executor.submitted == []
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+
+
+def test_the_cli_names_another_experiments_folder_under_the_flag(tmp_path, capsys):
+    import shutil
+
+    from test_report_fixture import cached_results
+
+    folder = shutil.copytree(cached_results(), tmp_path / "theirs")  # experiment 'fixture'
+    config = tmp_path / "mine.yaml"
+    config.write_text("name: mine\ndatasets: [ecoli1]\nratios: [native]\nmodels: [gaussian_nb]\nschemes: [none]\n")
+    assert cli.main(["sweep", str(config), "--out", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imbalance-lab sweep: error: --out={str(folder)!r} is invalid: ")
+    assert "it holds the results of experiment 'fixture'" in err and "Traceback" not in err

@@ -311,6 +311,18 @@ def test_a_sweep_where_every_unit_is_skipped_fails_and_says_why(tmp_path, monkey
     assert summary.cached == summary.units
 
 
+def test_a_sweep_whose_every_slice_failed_says_so_not_that_units_were_skipped(tmp_path, monkeypatch):
+    # Found by a fresh user: every slice failed, and the summary read 'all 1
+    # were skipped; the commonest reason (0 of them): ?'.
+    monkeypatch.setenv("IMBALANCE_LAB_TEST_FAIL_SLICES", "alpha__logistic_regression")
+    config = fake_config(datasets=("alpha",), models=("logistic_regression",))
+    summary, _ = _run(tmp_path, config)
+    per_slice = 2 * 2 * 2  # ratios x schemes x seeds
+    assert (summary.failed, summary.with_results, summary.exit_code) == (per_slice, 0, 1)
+    assert summary.text().splitlines()[-1] == f"  no unit has results: {per_slice} failed"
+    assert "skipped;" not in summary.text()
+
+
 def test_an_unknown_dataset_name_is_still_a_config_error_before_any_work(tmp_path):
     from imbalance_lab.errors import ConfigError
     from imbalance_lab.sweep import load_config

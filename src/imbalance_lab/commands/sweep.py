@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_results_folder(args.out, "--out")
     config = load_config(args.config)  # every config error is raised here, before any work
+    if args.out is not None:
+        check_results_folder(args.out, "--out", experiment=config.name)  # another experiment's folder
     # `kill` (SIGTERM) stops the sweep like Ctrl-C: the workers and their
     # kernels are stopped and what was recorded stays recorded.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -69,6 +69,7 @@ class SweepSummary:
     # an earlier one's), and the commonest reason for a skip with its count.
     with_results: int | None = None
     common_skip: tuple[str, int] | None = None
+    final: dict[str, int] = field(default_factory=dict)  # units by status at the end
     failed_slices: list[tuple[str, str]] = field(default_factory=list)  # (slice, why)
     error_units: list[tuple[str, str]] = field(default_factory=list)  # (unit key, message)
 
@@ -107,10 +108,13 @@ class SweepSummary:
         hidden = max(0, len(self.failed_slices) - SHOWN) + max(0, len(self.error_units) - SHOWN)
         if hidden:
             lines.append(f"  ... and {hidden} more in {self.out / 'manifest.json'}")
-        if self.no_results:
-            reason, count = self.common_skip or ("?", 0)
+        if self.no_results and self.common_skip and self.final.get("skipped") == self.units:
+            reason, count = self.common_skip
             lines.append(f"  no unit has results: all {self.units} were skipped; the commonest reason "
                          f"({count} of them): {reason}")
+        elif self.no_results:
+            shown = ", ".join(f"{n} {status}" for status, n in sorted(self.final.items()))
+            lines.append(f"  no unit has results: {shown}")
         if self.interrupted:
             lines.append("  interrupted: run the same command again to finish (done units are kept)")
         return "\n".join(lines)
@@ -148,7 +152,7 @@ def run_sweep(
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
     root = results_folder(config, out)
-    check_results_folder(root, "out")
+    check_results_folder(root, "out", experiment=config.name)
     if executor is None:
         executor = make_executor(config.executor, jobs, config.source)
 
@@ -170,7 +174,9 @@ def run_sweep(
         manifest = _start_manifest(previous, plan, done, started_at, summary, force)
         store.write_manifest(manifest)
         pending = {s.key: (s, units) for s, units in work if s.data.unavailable is None}
-        bar = _progress_bar(progress, summary, len(pending))
+        n_slices = len(pending)
+        summary.where = executor.describe(n_slices)
+        bar = _progress_bar(progress, summary, n_slices)
 
         # 4. Record the slices of data sets that cannot be loaded here as
         # skipped (no kernel needed); run the rest, recording each as it arrives.
@@ -189,7 +195,7 @@ def run_sweep(
                 _record(store, manifest, s, units, outcome, summary)
                 if bar is not None:
                     bar.update(len(units))
-            summary.where = executor.describe()  # a cluster may have changed on the way
+            summary.where = executor.describe(n_slices)  # a cluster may have changed on the way
         _count_results(manifest, summary)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -209,7 +215,8 @@ def _count_results(manifest: dict, summary: SweepSummary) -> None:
     """Units of the config with results, and the commonest skip reason, from
     the manifest: this run's units and those done by earlier runs alike."""
     units = manifest["units"].values()
-    summary.with_results = sum(u["status"] == "ok" for u in units)
+    summary.final = dict(Counter(u["status"] for u in units))
+    summary.with_results = summary.final.get("ok", 0)
     reasons = Counter(_first_line(u.get("error")) for u in units if u["status"] == "skipped")
     summary.common_skip = reasons.most_common(1)[0] if reasons else None
 

@@ -105,7 +105,7 @@ class DaskExecutor(Executor):
     def submit(self, spec: dict) -> None:
         self._queue.append(spec)
 
-    def describe(self) -> str:
+    def describe(self, slices: int | None = None) -> str:
         where = f"on the Dask cluster at {_address_of(self.address)}"
         try:
             threads = self._workers()
@@ -414,6 +414,16 @@ def _check_it_speaks_dask(address: str, field: str, timeout: float) -> None:
             ) from exc
         except OSError as exc:
             raise _no_scheduler(field, address, timeout, exc) from exc
+        except Exception as exc:  # noqa: BLE001 - a transport that cannot start here (tls without
+            # Dask's TLS settings, ucx without ucx-py, ws:// answered by plain HTTP) raises its own types
+            first = (str(exc).strip().splitlines() or [""])[0]
+            hint = (" (a tls:// address needs Dask's TLS settings: distributed.comm.tls.*)"
+                    if str(address).startswith("tls://") else "")
+            raise InvalidParameterError(
+                field, address,
+                f"the address of a running Dask scheduler; connecting failed: "
+                f"{type(exc).__name__}: {first}{hint}",
+            ) from exc
 
 
 def _no_scheduler(field: str, address: str, timeout: float, exc: Exception) -> InvalidParameterError:

@@ -40,8 +40,9 @@ class Executor(abc.ABC):
     def shutdown(self, cancel: bool = False) -> None:
         """Release the workers; ``cancel`` stops running tasks at once."""
 
-    def describe(self) -> str:
-        """Where the slices run, now, for the sweep's messages ("on 2 workers")."""
+    def describe(self, slices: int | None = None) -> str:
+        """Where the slices run, now, for the sweep's messages ("on 2 workers");
+        ``slices``: how many this sweep runs, when known."""
         return ""
 
     def __enter__(self):
@@ -110,8 +111,11 @@ class LocalExecutor(Executor):
     def submit(self, spec: dict) -> None:
         self._queue.append(spec)
 
-    def describe(self) -> str:
-        return f"on {self.jobs} worker" + ("s" if self.jobs > 1 else "")
+    def describe(self, slices: int | None = None) -> str:
+        # The pool starts a worker per slice running, up to jobs: --jobs 500
+        # on 4 slices runs on 4 workers, not 500.
+        workers = self.jobs if not slices else min(self.jobs, slices)
+        return f"on {workers} worker" + ("s" if workers > 1 else "")
 
     def as_completed(self) -> Iterator[SliceOutcome]:
         running: dict[Any, tuple[dict, int, bool]] = {}  # future -> (spec, generation, alone)

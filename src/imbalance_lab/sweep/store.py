@@ -153,14 +153,16 @@ def read_manifest_file(folder: str | Path, name: str) -> dict | None:
     return manifest
 
 
-def check_results_folder(folder: str | Path, name: str) -> None:
+def check_results_folder(folder: str | Path, name: str, experiment: str | None = None) -> None:
     """Refuse, naming ``name`` and the path, a folder a sweep may not write
     its results into: an empty path; a path that is a file or lies under
     one; a folder that holds anything (hidden files aside) but no manifest a
     sweep wrote. A sweep writes ``rows/``, ``notebooks/`` and the rest into
     its folder and replaces files of the same names, so it writes only into
     a new or empty folder or one of its own earlier runs (to resume or extend
-    it), never among a user's files."""
+    it), never among a user's files. With ``experiment`` (the config's
+    ``name``), the results folder of another experiment is refused too: its
+    manifest and slice files would be replaced by this one's."""
     folder = check_output_folder(folder, name, "the results")
     if not folder.exists():
         return  # a folder still to be made
@@ -183,6 +185,13 @@ def check_results_folder(folder: str | Path, name: str) -> None:
             name, str(folder),
             f"a new or empty folder, or the results folder of an earlier sweep; its {MANIFEST} {why}, "
             "so it was not written by this imbalance-lab's sweep; choose another folder",
+        )
+    if experiment is not None and manifest.get("experiment") != experiment:
+        raise InvalidParameterError(
+            name, str(folder),
+            f"a new or empty folder, or the results folder of an earlier sweep of this config "
+            f"(name {experiment!r}); it holds the results of experiment "
+            f"{manifest.get('experiment')!r}, which this sweep would replace; choose another folder",
         )
 
 
