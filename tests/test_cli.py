@@ -192,3 +192,11 @@ def test_every_out_flag_is_checked_under_its_name_before_any_work(tmp_path, monk
     assert err.startswith(f"imbalance-lab {command[0]}: error: --out={out!r} is invalid: ") and why in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_report_of_an_empty_path_is_refused_not_read_as_the_working_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", ""]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("imbalance-lab report: error: results_dir='' is invalid: "
+                           "a results folder or a config (it is empty)")

@@ -76,6 +76,14 @@ def test_a_slice_comes_back_with_its_rows_predictions_and_executed_notebook(note
     assert "# Parameters" in _cells_text(outcome.notebook)  # papermill's injected cell
 
 
+@pytest.mark.parametrize("limit", [90.5, 0.25])
+def test_a_time_limit_that_is_not_a_whole_number_of_seconds_runs(notebook, limit):
+    # Found by a fresh user: unit_time_limit 90.5 made every slice fail with
+    # nbclient's "'timeout' trait ... expected an int, not the float 210.5".
+    outcome = runner.run_slice_task(_spec(n_units=1, limit=limit), notebook=notebook)
+    assert outcome.status == "done", outcome.error
+
+
 def test_a_dying_kernel_fails_the_slice_and_keeps_the_notebook(notebook, monkeypatch):
     monkeypatch.setenv(faults.ENV_VAR, "exit@unit:11")  # the second unit of the slice
     outcome = runner.run_slice_task(_spec(), notebook=notebook)

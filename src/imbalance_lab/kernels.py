@@ -41,6 +41,7 @@ caller's goes, as papermill's own kernels do.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import tempfile
 import threading
@@ -261,6 +262,11 @@ def execute_notebook(
     cell, nbclient's ``DeadKernelError``, ``CellTimeoutError``)."""
     import papermill
 
+    # nbclient's timeouts are Int traits: 210.5 s (unit_time_limit 90.5 x 1
+    # unit + 120) was a TraitError in every slice. Round up: never less time.
+    if execution_timeout is not None:
+        execution_timeout = math.ceil(execution_timeout)
+    start_timeout = math.ceil(start_timeout)
     own = kernel is None
     if own:
         kernel = Kernel(kernel_name, str(cwd) if cwd is not None else os.getcwd(), dict(os.environ),

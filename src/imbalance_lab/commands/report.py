@@ -29,11 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imbalance_lab.errors import InvalidParameterError
     from imbalance_lab.folders import check_output_folder
     from imbalance_lab.report import build_report
 
     if args.out is not None:  # under the flag's own name, before the folder or a config is read
         check_output_folder(args.out, "--out", "the report")
+    if args.results_dir.strip() == "":  # Path("") would be the working folder
+        raise InvalidParameterError("results_dir", args.results_dir, "a results folder or a config (it is empty)")
     results_dir = Path(args.results_dir)
     if results_dir.is_file() and results_dir.suffix.lower() in CONFIG_SUFFIXES:
         from imbalance_lab.sweep import results_folder
