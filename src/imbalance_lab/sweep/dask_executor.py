@@ -417,8 +417,10 @@ def _check_it_speaks_dask(address: str, field: str, timeout: float) -> None:
         except Exception as exc:  # noqa: BLE001 - a transport that cannot start here (tls without
             # Dask's TLS settings, ucx without ucx-py, ws:// answered by plain HTTP) raises its own types
             first = (str(exc).strip().splitlines() or [""])[0]
-            hint = (" (a tls:// address needs Dask's TLS settings: distributed.comm.tls.*)"
-                    if str(address).startswith("tls://") else "")
+            hints = {"tls://": " (a tls:// address needs Dask's TLS settings: distributed.comm.tls.*)",
+                     "ucx://": " (a ucx:// address needs UCX and its Dask backend, distributed-ucxx, "
+                               "which this installation lacks; use the scheduler's tcp:// address)"}
+            hint = next((h for scheme, h in hints.items() if str(address).startswith(scheme)), "")
             raise InvalidParameterError(
                 field, address,
                 f"the address of a running Dask scheduler; connecting failed: "
