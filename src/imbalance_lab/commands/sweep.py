@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InvalidParameterError("--jobs", args.jobs, "an integer >= 1")
     if args.out is not None:
-        check_results_folder(args.out, "--out")
+        check_results_folder(args.out, "--out", read_manifest=False)
     config = load_config(args.config)  # every config error is raised here, before any work
-    if args.out is not None:
-        check_results_folder(args.out, "--out", experiment=config.name)  # another experiment's folder
+    if args.out is not None:  # its manifest, once the config's name is known
+        check_results_folder(args.out, "--out", experiment=config.name)
     # `kill` (SIGTERM) stops the sweep like Ctrl-C: the workers and their
     # kernels are stopped and what was recorded stays recorded.
     signal.signal(signal.SIGTERM, _interrupt)

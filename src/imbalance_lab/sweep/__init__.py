@@ -141,7 +141,12 @@ def run_sweep(
     """
     from imbalance_lab.sweep.executors import make_executor
     from imbalance_lab.sweep.plan import plan_sweep
-    from imbalance_lab.sweep.store import ResultsStore, check_results_folder, now
+    from imbalance_lab.sweep.store import (
+        ResultsStore,
+        check_results_folder,
+        check_sweep_manifest,
+        now,
+    )
 
     started, started_at = time.perf_counter(), now()
 
@@ -152,7 +157,7 @@ def run_sweep(
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidParameterError("jobs", jobs, "an integer >= 1")
     root = results_folder(config, out)
-    check_results_folder(root, "out", experiment=config.name)
+    check_results_folder(root, "out", read_manifest=False)  # its manifest is checked once read, below
     if executor is None:
         executor = make_executor(config.executor, jobs, config.source)
 
@@ -168,7 +173,9 @@ def run_sweep(
     bar = None
     try:
         previous = store.read_manifest()
-        done = set() if force else store.done_units() & {u.key for u in plan.units}
+        if previous is not None:  # before anything is written: another experiment's is refused
+            check_sweep_manifest(previous, root, "out", config.name)
+        done = set() if force else store.done_units(previous) & {u.key for u in plan.units}
         summary.cached = len(done)
         work = plan.pending(done)
         manifest = _start_manifest(previous, plan, done, started_at, summary, force)

@@ -185,13 +185,14 @@ def plan_sweep(
 
     data: dict[str, DataInfo] = {}
     named: dict[str, int] = {}  # the report groups rows by name: one data set per name
+    keyed = _label_keyed_schemes(config)  # parsed once, checked against each data set
     for i, spec in enumerate(config.datasets):
         info, y = _load_info(load_dataset, spec, f"datasets[{i}]")
         if info.name in named:
             raise same_name_error(config.datasets, i, named[info.name], info.name, config.source)
         named[info.name] = i
         if y is not None:
-            _check_scheme_labels(config, y, f"data set {info.name!r} (datasets[{i}])")
+            _check_scheme_labels(keyed, y, f"data set {info.name!r} (datasets[{i}])", config.source)
         data[info.id] = info
 
     slices = []
@@ -316,18 +317,31 @@ def _load_info(load_dataset: Callable, spec: Any, field: str) -> tuple[DataInfo,
     return info, dataset.y
 
 
-def _check_scheme_labels(config: Config, y: Any, data: str) -> None:
-    """Refuse a scheme whose ``{label: value}`` mapping does not fit the
-    classes of ``y`` (``data`` names the data set), before any unit runs.
-    The minority is found as the units find it: the least frequent class."""
+def _label_keyed_schemes(config: Config) -> list[tuple[str, Any]]:
+    """``(field, parsed scheme)`` of the schemes with a ``{label: value}``
+    mapping (explicit weights, factors, ``sampling_strategy``): the only ones
+    a data set's classes can refuse. Parsed once per plan: parsing a sampler
+    scheme builds its sampler, once per parameter."""
     from imbalance_lab import schemes
 
+    keyed = []
     for i, spec in enumerate(config.schemes):
         field = config.scheme_fields[i] if config.scheme_fields else f"schemes[{i}]"
+        scheme = schemes.parse_scheme(spec, field)
+        if scheme.label_mappings():
+            keyed.append((field, scheme))
+    return keyed
+
+
+def _check_scheme_labels(keyed: list[tuple[str, Any]], y: Any, data: str, source: str | None) -> None:
+    """Refuse a scheme of ``keyed`` whose ``{label: value}`` mapping does not
+    fit the classes of ``y`` (``data`` names the data set), before any unit
+    runs. The minority is found as the units find it: the least frequent class."""
+    for field, scheme in keyed:
         try:
-            schemes.parse_scheme(spec, field).check_classes(y, field=field, data=data)
+            scheme.check_classes(y, field=field, data=data)
         except InvalidParameterError as exc:
-            raise ConfigError(exc.name, exc.value, exc.expected, config.source) from None
+            raise ConfigError(exc.name, exc.value, exc.expected, source) from None
 
 
 def _data_id(name: str, spec: Any) -> str:

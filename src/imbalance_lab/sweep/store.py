@@ -153,21 +153,22 @@ def read_manifest_file(folder: str | Path, name: str) -> dict | None:
     return manifest
 
 
-def check_results_folder(folder: str | Path, name: str, experiment: str | None = None) -> None:
+def check_results_folder(
+    folder: str | Path, name: str, experiment: str | None = None, *, read_manifest: bool = True
+) -> None:
     """Refuse, naming ``name`` and the path, a folder a sweep may not write
     its results into: an empty path; a path that is a file or lies under
     one; a folder that holds anything (hidden files aside) but no manifest a
     sweep wrote. A sweep writes ``rows/``, ``notebooks/`` and the rest into
     its folder and replaces files of the same names, so it writes only into
     a new or empty folder or one of its own earlier runs (to resume or extend
-    it), never among a user's files. With ``experiment`` (the config's
-    ``name``), the results folder of another experiment is refused too: its
-    manifest and slice files would be replaced by this one's."""
+    it), never among a user's files. The manifest itself is read and checked
+    (:func:`check_sweep_manifest`, with ``experiment``) unless
+    ``read_manifest`` is false: a caller that reads it anyway checks it then."""
     folder = check_output_folder(folder, name, "the results")
     if not folder.exists():
         return  # a folder still to be made
-    manifest = read_manifest_file(folder, name)
-    if manifest is None:
+    if not (folder / MANIFEST).exists():
         others = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
         if others:
             shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
@@ -176,7 +177,15 @@ def check_results_folder(folder: str | Path, name: str, experiment: str | None =
                 f"a new or empty folder, or the results folder of an earlier sweep; it holds {shown} "
                 f"but no {MANIFEST}, and the sweep would write among (and over) those files",
             )
-        return
+    elif read_manifest:
+        check_sweep_manifest(read_manifest_file(folder, name), folder, name, experiment)
+
+
+def check_sweep_manifest(manifest: dict, folder: str | Path, name: str, experiment: str | None = None) -> None:
+    """Refuse, naming ``name`` and ``folder``, a manifest this sweep may not
+    extend: one it did not write (fields missing, another layout), or, with
+    ``experiment`` (the config's ``name``), another experiment's, whose
+    manifest and slice files this one's would replace."""
     missing = [field for field in REQUIRED_MANIFEST_FIELDS if field not in manifest]
     if missing or manifest["layout"] != MANIFEST_LAYOUT:
         why = (f"lacks the field(s) {missing} every sweep manifest holds" if missing
@@ -247,12 +256,13 @@ class ResultsStore:
     def read_manifest(self) -> dict | None:
         return read_manifest_file(self.root, "out")
 
-    def done_units(self) -> set[str]:
-        """Keys of units recorded as done in the manifest whose rows are in
-        their slice file (a rows file deleted by hand is recomputed). A slice
-        whose rows or predictions file cannot be read has no done units (a
-        warning names the file): it is recomputed, the other slices are kept."""
-        manifest = self.read_manifest()
+    def done_units(self, manifest: dict | None = None) -> set[str]:
+        """Keys of units recorded as done in the manifest (``manifest``, if
+        the caller has read it already) whose rows are in their slice file (a
+        rows file deleted by hand is recomputed). A slice whose rows or
+        predictions file cannot be read has no done units (a warning names
+        the file): it is recomputed, the other slices are kept."""
+        manifest = self.read_manifest() if manifest is None else manifest
         if not manifest:
             return set()
         by_slice: dict[str, set[str]] = {}
