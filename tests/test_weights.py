@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 from imbalance_lab.weights import (
     WEIGHT_SCHEMES,
+    check_integer,
     check_scheme,
     class_weights,
     normalise_class_weights,
@@ -399,3 +400,16 @@ def test_string_labels_give_the_same_weights_as_integer_codes(counts, scheme):
     w_str = class_weights(labels_with_counts(names, counts), scheme, **params.get(scheme, {}))
     assert list(w_str) == names
     assert list(w_str.values()) == pytest.approx(list(w_int.values()), rel=1e-15)
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    (3, True), (np.int64(3), True), (2, True), (1, False), (3.0, False), (True, False), (np.bool_(True), False),
+    ("3", False), (None, False),
+])
+def test_check_integer_takes_integers_of_python_and_numpy_but_no_bool_float_or_text(value, ok):
+    if ok:
+        check_integer("n", value, 2)
+    else:
+        with pytest.raises(InvalidParameterError) as info:
+            check_integer("n", value, 2)
+        assert str(info.value) == f"n={value!r} is invalid: an integer >= 2"

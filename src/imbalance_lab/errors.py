@@ -29,6 +29,17 @@ class InvalidParameterError(ImbalanceLabError, ValueError):
         super().__init__(f"{name}={_short_repr(value)} is invalid: {expected}")
 
 
+#: How alike (difflib's ratio) a name must be to one it may stand for to be
+#: suggested, wherever a message says "did you mean".
+CLOSE_CUTOFF = 0.5
+
+
+def close_matches(value: Any, choices: Iterable[str], n: int = 5) -> list[str]:
+    """The names of ``choices`` that ``value`` may be a misspelling of, the
+    closest first (at most ``n``)."""
+    return difflib.get_close_matches(str(value), list(choices), n=n, cutoff=CLOSE_CUTOFF)
+
+
 class UnknownNameError(InvalidParameterError):
     """A name (scheme, model, data set, metric, ...) that is not registered.
 
@@ -37,7 +48,7 @@ class UnknownNameError(InvalidParameterError):
 
     def __init__(self, name: str, value: Any, choices: Iterable[str], kind: str = "name"):
         self.choices = sorted(choices)
-        close = difflib.get_close_matches(str(value), self.choices, n=5, cutoff=0.5)
+        close = close_matches(value, self.choices)
         if not self.choices:
             hint = f"unknown {kind} (there are none)"
         elif close:

@@ -334,3 +334,12 @@ class KernelEngine(NBClientEngine):
 
 
 papermill_engines.register(ENGINE_NAME, KernelEngine)
+
+
+def kernel_died(executed: str | Path) -> str:
+    """The one line that says a notebook's kernel died (nbclient's
+    ``DeadKernelError``): most likely the system killed it for memory."""
+    return (
+        "the notebook's kernel died (most likely killed for lack of memory: try smaller sizes); "
+        f"the executed notebook, up to the cell that was running, is {executed}"
+    )

@@ -60,7 +60,6 @@ How a scheme is built on one training fold (:meth:`Scheme.build`):
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import math
@@ -81,6 +80,7 @@ from imbalance_lab.errors import (
     ConfigError,
     InvalidParameterError,
     UnitSkipped,
+    close_matches,
     unknown_key,
 )
 
@@ -299,7 +299,7 @@ def _resolve_mapping(
             label = by_text[str(key)]
         else:
             expected = f"a class of {data}, which has classes {classes}, or a role {ROLES}"
-            close = difflib.get_close_matches(str(key), ROLES, n=1, cutoff=0.5) if isinstance(key, str) else []
+            close = close_matches(key, ROLES, n=1) if isinstance(key, str) else []
             raise InvalidParameterError(
                 f"{field_name}[{key!r}]", value, expected + (f"; did you mean {close[0]!r}?" if close else "")
             )
@@ -495,8 +495,7 @@ def _config_error(exc: InvalidParameterError, field_name: str, rename: Mapping[s
 
 def _not_a_scheme(field_name: str, spec: Any) -> ConfigError:
     expected = f"'none' or a mapping with one of the keys {FAMILIES}"
-    # the cut-off of UnknownNameError's suggestions
-    if isinstance(spec, str) and difflib.get_close_matches(spec, ["none"], n=1, cutoff=0.5):
+    if isinstance(spec, str) and close_matches(spec, ["none"], n=1):
         expected += "; did you mean 'none'?"
     return ConfigError(field_name, spec, expected)
 
@@ -564,7 +563,7 @@ def _check_mapping_keys(mapping: Mapping, field_name: str) -> None:
     roles = [key for key in mapping if isinstance(key, str) and key in ROLES]
     labels = [
         key for key in mapping
-        if not (isinstance(key, str) and (key in ROLES or difflib.get_close_matches(key, ROLES, n=1, cutoff=0.5)))
+        if not (isinstance(key, str) and (key in ROLES or close_matches(key, ROLES, n=1)))
     ]
     if roles and labels:
         raise ConfigError(

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -107,6 +107,18 @@ def check_number(
     is_real = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
     if not (is_real and math.isfinite(value) and accept(value)):
         raise InvalidParameterError(name, value, expected)
+
+
+def is_integer(value: Any) -> bool:
+    """An integer (Python's or numpy's), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool | np.bool_)
+
+
+def check_integer(name: str, value: Any, minimum: int) -> None:
+    """Raise :class:`InvalidParameterError` (``name``, ``value``, "an integer
+    >= ``minimum``") unless ``value`` is such an integer."""
+    if not (is_integer(value) and value >= minimum):
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
 
 
 def _check_positive_weight(name: str, value: Any) -> None:

@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from imbalance_lab.errors import InvalidParameterError, UnknownNameError
 from imbalance_lab.resampling import ReplicationSampler
-from imbalance_lab.weights import sample_weights
+from imbalance_lab.weights import check_integer, is_integer, sample_weights
 
 MIB = 2**20
 
@@ -97,22 +97,16 @@ def measure_cost(
         return pd.DataFrame(_measure(models, factors, X, y, minority, repeats))
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def check_settings(factors, repeats, n_samples) -> None:
     """The settings :func:`measure_cost` takes: ``factors`` a non-empty list
     of integers >= 1, ``repeats`` an integer >= 1, ``n_samples`` an integer
     >= 20 (at the minority share of 0.1, at least 2 minority rows)."""
     if isinstance(factors, str | bytes) or not isinstance(factors, Sequence):
         raise InvalidParameterError("factors", factors, "a non-empty list of integers >= 1")
-    if not factors or any(not _is_integer(k) or k < 1 for k in factors):
+    if not factors or any(not is_integer(k) or k < 1 for k in factors):
         raise InvalidParameterError("factors", factors, "a non-empty list of integers >= 1")
-    if not _is_integer(repeats) or repeats < 1:
-        raise InvalidParameterError("repeats", repeats, "an integer >= 1")
-    if not _is_integer(n_samples) or n_samples < 20:
-        raise InvalidParameterError("n_samples", n_samples, "an integer >= 20")
+    check_integer("repeats", repeats, 1)
+    check_integer("n_samples", n_samples, 20)
 
 
 def select_models(names: Sequence[str] | None) -> dict:

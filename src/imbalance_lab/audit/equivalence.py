@@ -31,7 +31,6 @@ Why the mechanism is named is in :mod:`imbalance_lab.audit.mechanisms`.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import time
 import warnings
@@ -47,9 +46,9 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import has_fit_parameter
 
 from imbalance_lab.audit.mechanisms import CLASS_DEFAULT, explain, extra_configs
-from imbalance_lab.errors import InvalidParameterError, UnknownNameError
+from imbalance_lab.errors import InvalidParameterError, UnknownNameError, close_matches
 from imbalance_lab.resampling import ReplicationSampler, split_factor
-from imbalance_lab.weights import plain_label
+from imbalance_lab.weights import check_integer, check_number, plain_label
 
 VARIANTS = ("sample_weight", "class_weight", "split")
 VERDICTS = (
@@ -116,8 +115,7 @@ def make_audit_data(
     the synthetic data only.
     """
     check_sizes(n_train, n_test, random_state)
-    if not (_is_number(minority_share) and 0 < minority_share < 0.5):
-        raise InvalidParameterError("minority_share", minority_share, "a share in (0, 0.5)")
+    check_number("minority_share", minority_share, "a share in (0, 0.5)", lambda v: 0 < v < 0.5)
     from sklearn.model_selection import train_test_split
 
     if dataset == "synthetic":
@@ -155,22 +153,12 @@ def make_audit_data(
     )
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
 def check_sizes(n_train, n_test, random_state=0) -> None:
     """The sizes and seed :func:`make_audit_data` takes: ``n_train`` and
     ``n_test`` integers >= 20, ``random_state`` an integer >= 0."""
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not _is_integer(value) or value < 20:
-            raise InvalidParameterError(name, value, "an integer >= 20")
-    if not _is_integer(random_state) or random_state < 0:
-        raise InvalidParameterError("random_state", random_state, "an integer >= 0")
+    check_integer("n_train", n_train, 20)
+    check_integer("n_test", n_test, 20)
+    check_integer("random_state", random_state, 0)
 
 
 def load_dataset(dataset: Any) -> tuple[np.ndarray, np.ndarray, str]:
@@ -193,10 +181,7 @@ def load_dataset(dataset: Any) -> tuple[np.ndarray, np.ndarray, str]:
         hint = ""
         if isinstance(dataset, str):
             others = [n for n in datasets.registered_names() if n != dataset]
-            close = [n for n in others if n.startswith(dataset)] or difflib.get_close_matches(
-                dataset, others, n=5, cutoff=0.5
-            )
-            close = close[:5]
+            close = ([n for n in others if n.startswith(dataset)] or close_matches(dataset, others))[:5]
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InvalidParameterError(
             "dataset", dataset, f"a binary data set (it has {n_classes} classes){hint}"
@@ -543,18 +528,12 @@ class AuditSettings:
     variants: tuple[str, ...] = VARIANTS
 
     def __post_init__(self):
-        if not _is_integer(self.factor) or self.factor < 2:
-            raise InvalidParameterError("factor", self.factor, "an integer >= 2")
-        if not (_is_number(self.size_share) and 0 <= self.size_share <= 1):
-            raise InvalidParameterError("size_share", self.size_share, "a share in [0, 1]")
-        if not (_is_number(self.tolerance) and 0 < self.tolerance < 1):
-            raise InvalidParameterError("tolerance", self.tolerance, "a number in (0, 1)")
-        if not _is_integer(self.n_seeds) or self.n_seeds < 5:
-            raise InvalidParameterError("n_seeds", self.n_seeds, "an integer >= 5")
-        if not (_is_number(self.alpha) and 0 < self.alpha < 0.5):
-            raise InvalidParameterError("alpha", self.alpha, "a level in (0, 0.5)")
-        if not _is_integer(self.n_permutations) or self.n_permutations < 99:
-            raise InvalidParameterError("n_permutations", self.n_permutations, "an integer >= 99")
+        check_integer("factor", self.factor, 2)
+        check_number("size_share", self.size_share, "a share in [0, 1]", lambda v: 0 <= v <= 1)
+        check_number("tolerance", self.tolerance, "a number in (0, 1)", lambda v: 0 < v < 1)
+        check_integer("n_seeds", self.n_seeds, 5)
+        check_number("alpha", self.alpha, "a level in (0, 0.5)", lambda v: 0 < v < 0.5)
+        check_integer("n_permutations", self.n_permutations, 99)
         variants = tuple(self.variants) if not isinstance(self.variants, str) else (self.variants,)
         for variant in variants:
             if variant not in VARIANTS:
@@ -784,8 +763,7 @@ def run_audit(
 
 def check_n_jobs(n_jobs) -> None:
     """``n_jobs`` of :func:`run_audit`: an integer >= 1."""
-    if not _is_integer(n_jobs) or n_jobs < 1:
-        raise InvalidParameterError("n_jobs", n_jobs, "an integer >= 1")
+    check_integer("n_jobs", n_jobs, 1)
 
 
 def _restored(frame: pd.DataFrame, defaults: dict[str, dict]) -> tuple[list, list]:

@@ -28,15 +28,12 @@ from sklearn.linear_model import LogisticRegression
 
 from imbalance_lab.errors import InvalidParameterError
 from imbalance_lab.resampling import ReplicationSampler
-from imbalance_lab.weights import class_weights, sample_weights
+from imbalance_lab.weights import check_number, class_weights, sample_weights
 
 
 def check_C(C) -> None:
     """``C`` of a logistic regression here: a finite number > 0."""
-    if isinstance(C, bool) or not isinstance(C, int | float | np.integer | np.floating) or not (
-        np.isfinite(C) and C > 0
-    ):
-        raise InvalidParameterError("C", C, "a finite number > 0")
+    check_number("C", C, "a finite number > 0", lambda v: v > 0)
 
 
 def equivalent_C(C: float, *, sample_weight, reference_weight, rtol: float = 1e-12) -> float:

@@ -93,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     from nbclient.exceptions import DeadKernelError
 
     from imbalance_lab import KERNEL_NAME, kernels
-    from imbalance_lab.commands.calibration import kernel_died
     from imbalance_lab.errors import ImbalanceLabError
     from imbalance_lab.folders import check_output_folder
 
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             f"(executed notebook: {executed})"
         ) from None
     except DeadKernelError:
-        print(f"imbalance-lab audit: {kernel_died(executed)}", file=sys.stderr)
+        print(f"imbalance-lab audit: {kernels.kernel_died(executed)}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     frame = pd.read_csv(out / "equivalence.csv")

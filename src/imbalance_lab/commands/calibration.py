@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    from imbalance_lab import kernels
     from imbalance_lab.folders import check_output_folder
 
     check_output_folder(args.out, "--out", "the simulation")  # under the flag's name, first
@@ -66,19 +67,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     except DeadKernelError:
-        print(f"imbalance-lab calibration: {kernel_died(executed)}", file=sys.stderr)
+        print(f"imbalance-lab calibration: {kernels.kernel_died(executed)}", file=sys.stderr)
         return 1
     print(f"imbalance-lab calibration: wrote {output.parent}/ (notebook, intercepts.csv, figures)")
     return 0
-
-
-def kernel_died(executed: Path) -> str:
-    """The one line that says a notebook's kernel died (nbclient's
-    ``DeadKernelError``): most likely the system killed it for memory."""
-    return (
-        "the notebook's kernel died (most likely killed for lack of memory: try smaller sizes); "
-        f"the executed notebook, up to the cell that was running, is {executed}"
-    )
 
 
 def execute(out, parameters: dict | None = None, *, notebook: Path = NOTEBOOK, progress_bar: bool = True) -> Path:
